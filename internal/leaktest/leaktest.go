@@ -1,0 +1,76 @@
+// Package leaktest is the leak check every test binary in this module runs.
+//
+// Each package's TestMain reads
+//
+//	func TestMain(m *testing.M) {
+//		goleak.VerifyTestMain(leaktest.Main(m))
+//	}
+//
+// goleak.VerifyTestMain stays visible in every package, so a reader sees at
+// the package which goroutines (none) it is allowed to leave behind. Main adds
+// the second opinion: when the binary was built with
+// GOEXPERIMENT=goroutineleakprofile, the runtime's own goroutineleak profile
+// must be empty once the tests have run. goleak finds goroutines that are
+// still alive; the runtime profile finds goroutines blocked on something no
+// running goroutine can reach, which is a leak whether or not a test thought
+// to look. A binary fails if either check finds anything.
+package leaktest
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// Main wraps m so that, after the tests pass, Run also fails the binary if
+// the runtime's goroutineleak profile is not empty. Without the experiment
+// the profile does not exist and Run is m.Run. Pass the result to
+// goleak.VerifyTestMain, which runs it and then looks for live goroutines.
+func Main(m *testing.M) goleak.TestingM {
+	return runner{m}
+}
+
+type runner struct{ m *testing.M }
+
+func (r runner) Run() int {
+	code := r.m.Run()
+	if code != 0 {
+		return code
+	}
+	if report, n := RuntimeLeaks(); n > 0 {
+		fmt.Fprintf(os.Stderr, "leaktest: the runtime found %d leaked goroutine(s):\n%s", n, report)
+		return 1
+	}
+	return 0
+}
+
+// RuntimeLeaks returns the text of the runtime's goroutineleak profile and the
+// number of leaked goroutines it lists. Both are empty when the binary was not
+// built with GOEXPERIMENT=goroutineleakprofile; see Enabled.
+//
+// Writing the profile with debug=1 runs the leak-finding collection. It is
+// written twice because a goroutine blocked on another leaked goroutine's
+// channel is only found unreachable by the second collection.
+func RuntimeLeaks() (report string, n int) {
+	p := pprof.Lookup("goroutineleak")
+	if p == nil {
+		return "", 0
+	}
+	if err := p.WriteTo(io.Discard, 1); err != nil {
+		return fmt.Sprintf("leaktest: writing goroutineleak profile: %v\n", err), 1
+	}
+	var buf bytes.Buffer
+	if err := p.WriteTo(&buf, 1); err != nil {
+		return fmt.Sprintf("leaktest: writing goroutineleak profile: %v\n", err), 1
+	}
+	return buf.String(), p.Count()
+}
+
+// Enabled reports whether the runtime's goroutineleak profile exists in this
+// binary.
+func Enabled() bool { return pprof.Lookup("goroutineleak") != nil }
