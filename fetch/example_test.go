@@ -1,0 +1,124 @@
+package fetch_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/leakproof/leakproof/fetch"
+)
+
+func ExampleClient_Get() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, "hello")
+	}))
+	defer srv.Close()
+
+	c := fetch.New(fetch.WithTimeout(5 * time.Second))
+	defer c.Close()
+	ctx := context.Background()
+
+	resp, err := c.Get(ctx, srv.URL)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(resp.StatusCode, string(resp.Body))
+
+	_, err = c.Get(ctx, srv.URL+"/missing")
+	var se *fetch.StatusError
+	if errors.As(err, &se) {
+		fmt.Println(se.StatusCode, strings.TrimSpace(string(se.Body)))
+	}
+	// Output:
+	// 200 hello
+	// 404 404 page not found
+}
+
+// ExampleClient_TryGo is the goroutine-per-tick loop made safe. The server
+// never answers; the plain loop would leave one goroutine behind per tick.
+// Here a tick that finds both slots taken is skipped, and Close ends the two
+// stuck requests and waits for their callbacks.
+func ExampleClient_TryGo() {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select { // hangs until the client gives up
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+
+	c := fetch.New(fetch.WithMaxInFlight(2), fetch.WithTimeout(10*time.Second))
+	var ok, failed atomic.Int64
+	handle := func(resp *fetch.Response, err error) {
+		if err != nil {
+			failed.Add(1)
+			return
+		}
+		ok.Add(1)
+	}
+
+	ctx := context.Background()
+	ticker := time.NewTicker(time.Millisecond)
+	defer ticker.Stop()
+	started, skipped := 0, 0
+	for range 6 {
+		<-ticker.C
+		switch err := c.TryGo(ctx, srv.URL, handle); {
+		case err == nil:
+			started++
+		case errors.Is(err, fetch.ErrSaturated):
+			skipped++ // the previous fetches are still running
+		default:
+			fmt.Println(err)
+		}
+	}
+	c.Close()
+	fmt.Printf("started %d, skipped %d, succeeded %d, failed %d\n", started, skipped, ok.Load(), failed.Load())
+	// Output:
+	// started 2, skipped 4, succeeded 0, failed 2
+}
+
+func ExampleClient_GetAll() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/teapot" {
+			w.WriteHeader(http.StatusTeapot)
+			return
+		}
+		io.WriteString(w, strings.ToUpper(strings.TrimPrefix(r.URL.Path, "/")))
+	}))
+	defer srv.Close()
+
+	c := fetch.New(fetch.WithMaxInFlight(2))
+	defer c.Close()
+
+	urls := []string{srv.URL + "/a", srv.URL + "/teapot", "gopher://example.com/", srv.URL + "/b"}
+	for i, r := range c.GetAll(context.Background(), urls) {
+		var se *fetch.StatusError
+		switch {
+		case r.Err == nil:
+			fmt.Println(i, r.Response.StatusCode, string(r.Response.Body))
+		case errors.As(r.Err, &se):
+			fmt.Println(i, se.StatusCode)
+		default:
+			fmt.Println(i, r.Err)
+		}
+	}
+	// Output:
+	// 0 200 A
+	// 1 418
+	// 2 fetch: unsupported URL scheme "gopher" in "gopher://example.com/": want http or https
+	// 3 200 B
+}

@@ -1,0 +1,19 @@
+package fetch
+
+import "time"
+
+// SetJitter replaces c's random choice of a backoff wait in [0, ceil] with f,
+// so that tests of the backoff and deadline arithmetic are deterministic.
+// Call it before c is used.
+func SetJitter(c *Client, f func(ceil time.Duration) time.Duration) {
+	c.init()
+	c.jitter = f
+}
+
+var (
+	ParseRetryAfter = parseRetryAfter
+	ReadBody        = readBody
+)
+
+// Backoff exposes the wait before retry n of c.
+func Backoff(c *Client, n int) time.Duration { return c.backoff(n) }
