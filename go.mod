@@ -1,5 +1,7 @@
 module github.com/leakproof/leakproof
 
-go 1.26
+go 1.26.0
 
 require go.uber.org/goleak v1.3.0
+
+require golang.org/x/sync v0.25.0 // indirect

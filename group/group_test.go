@@ -1,0 +1,693 @@
+package group_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/leakproof/leakproof/group"
+	"github.com/leakproof/leakproof/internal/leaktest"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(leaktest.Main(m)) }
+
+// Tests that could block run in a synctest bubble: a goroutine in the bubble
+// that blocks forever makes synctest.Test fail at once with a deadlock
+// report, and timeouts run on fake time, so they cost nothing.
+
+// line returns the line it is called from.
+func line() int {
+	_, _, l, _ := runtime.Caller(1)
+	return l
+}
+
+func panicValue(f func()) (v any) {
+	defer func() { v = recover() }()
+	f()
+	return nil
+}
+
+// drift waits for g with a one-second timeout and returns the report.
+func drift(t *testing.T, g *group.Group) *group.DriftError {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	err := g.WaitContext(ctx)
+	var d *group.DriftError
+	if !errors.As(err, &d) {
+		t.Fatalf("WaitContext = %v, want a *DriftError", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("WaitContext = %v, does not wrap context.DeadlineExceeded", err)
+	}
+	return d
+}
+
+// TestAddFiveDoneThree is the first pitfall: Add(5) with three Done. A
+// WaitGroup would block forever; WaitContext says two are pending and names
+// the line of the Add.
+func TestAddFiveDoneThree(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		g.Add(5)
+		addLine := line() - 1
+		for range 3 {
+			go g.Done()
+		}
+		start := time.Now()
+		d := drift(t, &g)
+		if waited := time.Since(start); waited != time.Second {
+			t.Errorf("WaitContext gave up after %v, want 1s", waited)
+		}
+		if d.Pending != 2 {
+			t.Errorf("Pending = %d, want 2", d.Pending)
+		}
+		if len(d.Adds) != 1 || len(d.Tasks) != 0 {
+			t.Fatalf("Adds = %+v, Tasks = %+v, want one Add site", d.Adds, d.Tasks)
+		}
+		s := d.Adds[0]
+		if filepath.Base(s.File) != "group_test.go" || s.Line != addLine || s.Count != 2 {
+			t.Errorf("Add site = %s:%d ×%d, want group_test.go:%d ×2", s.File, s.Line, s.Count, addLine)
+		}
+		if !strings.HasSuffix(s.Func, "TestAddFiveDoneThree.func1") {
+			t.Errorf("Add site Func = %q, want the test's function", s.Func)
+		}
+		want := fmt.Sprintf("group: gave up waiting with 2 pending (context deadline exceeded): 2 unmatched Add at %s:%d", s.File, addLine)
+		if got := d.Error(); got != want {
+			t.Errorf("Error() =\n%s\nwant\n%s", got, want)
+		}
+		// The report is a snapshot: the missing Dones still end the wait.
+		g.Done()
+		g.Done()
+		g.Wait()
+	})
+}
+
+// TestDriftNamesStuckTasks: a task that never returns is the other way a
+// Wait hangs; the report names the line of its Go and its function.
+func TestDriftNamesStuckTasks(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		release := make(chan struct{})
+		stuck := func() { <-release }
+		for range 3 {
+			g.Go(stuck) // every call is on this line; the report counts 3
+		}
+		goLine := line() - 2
+		g.Go(func() { <-release })
+		litLine := line() - 1
+		g.Go(func() {}) // finishes: not reported
+		g.Add(1)
+		addLine := line() - 1
+		synctest.Wait()
+
+		d := drift(t, &g)
+		if d.Pending != 5 {
+			t.Errorf("Pending = %d, want 5", d.Pending)
+		}
+		type site struct {
+			file        string
+			line, count int
+		}
+		var tasks []site
+		for _, s := range d.Tasks {
+			tasks = append(tasks, site{filepath.Base(s.File), s.Line, s.Count})
+		}
+		want := []site{{"group_test.go", goLine, 3}, {"group_test.go", litLine, 1}}
+		if fmt.Sprint(tasks) != fmt.Sprint(want) {
+			t.Errorf("Tasks = %v, want %v", tasks, want)
+		}
+		if len(d.Tasks) == 2 && !strings.HasSuffix(d.Tasks[0].Func, "TestDriftNamesStuckTasks.func1.1") {
+			t.Errorf("Tasks[0].Func = %q, want the stuck closure", d.Tasks[0].Func)
+		}
+		if len(d.Adds) != 1 || d.Adds[0].Line != addLine || d.Adds[0].Count != 1 {
+			t.Errorf("Adds = %+v, want 1 at line %d", d.Adds, addLine)
+		}
+		msg := d.Error()
+		for _, want := range []string{
+			fmt.Sprintf("group_test.go:%d", goLine),
+			fmt.Sprintf("group_test.go:%d", litLine),
+			fmt.Sprintf("group_test.go:%d", addLine),
+			"3 running", "1 unmatched Add",
+		} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("Error() = %q, does not contain %q", msg, want)
+			}
+		}
+		close(release)
+		g.Done()
+		g.Wait()
+	})
+}
+
+// TestDriftSeveralAddSites: Dones are counted against the oldest Add line
+// first, and the report says so.
+func TestDriftSeveralAddSites(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		var lines []int
+		g.Add(2)
+		lines = append(lines, line()-1)
+		g.Add(1)
+		lines = append(lines, line()-1)
+		g.Add(3)
+		lines = append(lines, line()-1)
+		g.Add(1)
+		lines = append(lines, line()-1)
+		g.Add(4)
+		lines = append(lines, line()-1)
+		// 11 added; retire 4: the oldest line (2) and the next (1), then one
+		// of the third (3).
+		for range 4 {
+			g.Done()
+		}
+		d := drift(t, &g)
+		if d.Pending != 7 {
+			t.Errorf("Pending = %d, want 7", d.Pending)
+		}
+		var got []string
+		for _, s := range d.Adds {
+			got = append(got, fmt.Sprintf("%d×%d", s.Line, s.Count))
+		}
+		want := []string{
+			fmt.Sprintf("%d×2", lines[2]), fmt.Sprintf("%d×1", lines[3]), fmt.Sprintf("%d×4", lines[4]),
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("Adds = %v, want %v", got, want)
+		}
+		if !strings.Contains(d.Error(), "oldest first") {
+			t.Errorf("Error() = %q, does not say how Dones are attributed", d.Error())
+		}
+		g.Add(-7)
+		g.Wait()
+	})
+}
+
+func TestDoneOutranAddPanics(t *testing.T) {
+	var g group.Group
+	v := panicValue(g.Done)
+	msg, _ := v.(string)
+	if !strings.Contains(msg, "Done outran Add") || !strings.Contains(msg, "group_test.go:") {
+		t.Fatalf("Done on an empty group: panic = %v, want one naming Done outran Add and the caller's line", v)
+	}
+	// The line named is the caller's: a Done called directly on line L.
+	var at int
+	v = panicValue(func() {
+		at = line() + 1
+		g.Done()
+	})
+	if want := fmt.Sprintf("group_test.go:%d ", at); !strings.Contains(v.(string), want) {
+		t.Errorf("panic = %v, want it to name %s", v, want)
+	}
+
+	// A running task is not an Add: Done cannot retire it.
+	release := make(chan struct{})
+	g.Go(func() { <-release })
+	if v := panicValue(g.Done); v == nil {
+		t.Error("Done with only a task running did not panic")
+	}
+	g.Add(2)
+	if v, _ := panicValue(func() { g.Add(-3) }).(string); !strings.Contains(v, "Group.Add(-3)") || !strings.Contains(v, "below zero") {
+		t.Errorf("Add(-3) with 2 pending: panic = %q", v)
+	}
+	// A misuse that panicked changed nothing: the group still counts right.
+	g.Add(-2)
+	close(release)
+	g.Wait()
+	if v, _ := panicValue(func() { g.Add(1 << 40) }).(string); !strings.Contains(v, "overflow") {
+		t.Errorf("Add(1<<40): panic = %q, want overflow", v)
+	}
+	g.Wait()
+}
+
+func TestNilArgumentsPanic(t *testing.T) {
+	var g group.Group
+	ctx := context.Background()
+	for want, f := range map[string]func(){
+		"group: Group.Go: nil func":             func() { g.Go(nil) },
+		"group: Group.TryGo: nil func":          func() { g.TryGo(nil) },
+		"group: Group.GoContext: nil func":      func() { g.GoContext(ctx, nil) },
+		"group: Group.GoContext: nil Context":   func() { g.GoContext(nil, func() {}) }, //lint:ignore SA1012 the nil Context is the test
+		"group: Group.WaitContext: nil Context": func() { g.WaitContext(nil) },          //lint:ignore SA1012 the nil Context is the test
+		"group: WithContext: nil Context":       func() { group.WithContext(nil) },      //lint:ignore SA1012 the nil Context is the test
+		"group: First: nil Context":             func() { group.First[int](nil, nil) },  //lint:ignore SA1012 the nil Context is the test
+		"group: First: fns[1] is nil":           func() { group.First(ctx, func(context.Context) (int, error) { return 1, nil }, nil) },
+	} {
+		if got := panicValue(f); got != want {
+			t.Errorf("panic = %v, want %q", got, want)
+		}
+	}
+	want := "group: Group.SetLimit(0): a group that can run nothing would block Go forever"
+	if got := panicValue(func() { g.SetLimit(0) }); got != want {
+		t.Errorf("panic = %v, want %q", got, want)
+	}
+}
+
+// TestReuse: a Group is reusable once Wait returns, many times over.
+func TestReuse(t *testing.T) {
+	var g group.Group
+	var n atomic.Int64
+	for round := range 50 {
+		for range 10 {
+			g.Go(func() { n.Add(1) })
+		}
+		g.Add(2)
+		go g.Done()
+		go g.Done()
+		g.Wait()
+		if got := n.Load(); got != int64(10*(round+1)) {
+			t.Fatalf("round %d: %d tasks ran, want %d", round, got, 10*(round+1))
+		}
+	}
+}
+
+// TestWaitSeesWorkAddedDuringWait: unlike sync.WaitGroup, work may be added
+// while a Wait is in progress, even from a task.
+func TestWaitSeesWorkAddedDuringWait(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		var ran atomic.Int64
+		step := make(chan struct{})
+		g.Go(func() {
+			<-step
+			g.Go(func() { // a task starting a task keeps the count above zero
+				<-step
+				ran.Add(1)
+			})
+			ran.Add(1)
+		})
+		waited := make(chan struct{})
+		go func() { g.Wait(); close(waited) }()
+		synctest.Wait()
+		step <- struct{}{}
+		synctest.Wait()
+		select {
+		case <-waited:
+			t.Fatal("Wait returned while a task started by a task was running")
+		default:
+		}
+		step <- struct{}{}
+		<-waited
+		if ran.Load() != 2 {
+			t.Errorf("%d tasks ran, want 2", ran.Load())
+		}
+	})
+}
+
+// TestManyWaiters: every waiter returns when the count reaches zero.
+func TestManyWaiters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		release := make(chan struct{})
+		g.Go(func() { <-release })
+		var waiters sync.WaitGroup
+		for i := range 20 {
+			waiters.Go(func() {
+				if i%2 == 0 {
+					g.Wait()
+					return
+				}
+				if err := g.WaitContext(context.Background()); err != nil {
+					t.Errorf("WaitContext = %v", err)
+				}
+			})
+		}
+		synctest.Wait()
+		close(release)
+		waiters.Wait()
+	})
+}
+
+// TestWaitContextLeavesNothing: giving up leaves no goroutine and no lock;
+// the group keeps working, and a later wait sees the end.
+func TestWaitContextLeavesNothing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		release := make(chan struct{})
+		g.Go(func() { <-release })
+		synctest.Wait()
+		before := runtime.NumGoroutine()
+		for range 100 {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+			if err := g.WaitContext(ctx); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("WaitContext = %v", err)
+			}
+			cancel()
+		}
+		ended, cancel := context.WithCancel(context.Background())
+		cancel()
+		if err := g.WaitContext(ended); !errors.Is(err, context.Canceled) {
+			t.Fatalf("WaitContext(ended ctx) = %v", err)
+		}
+		synctest.Wait()
+		if after := runtime.NumGoroutine(); after != before {
+			t.Errorf("goroutines: %d before the waits gave up, %d after", before, after)
+		}
+		close(release)
+		if err := g.WaitContext(context.Background()); err != nil {
+			t.Errorf("WaitContext after the task ended = %v", err)
+		}
+	})
+}
+
+// TestSetLimit: the limit bounds the tasks running and the goroutines
+// alive, and Go blocks the loop rather than piling up goroutines.
+func TestSetLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const limit, total = 3, 40
+		base := runtime.NumGoroutine()
+		var g group.Group
+		g.SetLimit(limit)
+		var running, peak, peakGoroutines atomic.Int64
+		for range total {
+			g.Go(func() {
+				n := running.Add(1)
+				for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+				}
+				gs := int64(runtime.NumGoroutine() - base)
+				for p := peakGoroutines.Load(); gs > p && !peakGoroutines.CompareAndSwap(p, gs); p = peakGoroutines.Load() {
+				}
+				time.Sleep(time.Millisecond) // fake time: lets the others pile up if they could
+				running.Add(-1)
+			})
+		}
+		g.Wait()
+		if p := peak.Load(); p != limit {
+			t.Errorf("peak concurrency %d, want %d", p, limit)
+		}
+		// A task frees its slot just before its goroutine exits, so a
+		// moment can see limit running and up to limit more exiting; what
+		// matters is that the count does not grow with the number of Go
+		// calls.
+		if p := peakGoroutines.Load(); p > 2*limit {
+			t.Errorf("peak extra goroutines %d, want at most %d", p, 2*limit)
+		}
+
+		// Go blocks while every slot is taken.
+		release := make(chan struct{})
+		for range limit {
+			g.Go(func() { <-release })
+		}
+		started := make(chan struct{})
+		go func() {
+			g.Go(func() {})
+			close(started)
+		}()
+		synctest.Wait()
+		select {
+		case <-started:
+			t.Fatal("Go started a task beyond the limit")
+		default:
+		}
+		close(release)
+		<-started
+		g.Wait()
+
+		g.SetLimit(-1) // no limit
+		for range 10 {
+			if !g.TryGo(func() { <-release }) {
+				t.Fatal("TryGo failed with no limit")
+			}
+		}
+		g.Wait()
+	})
+}
+
+func TestSetLimitWhileRunningPanics(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		release := make(chan struct{})
+		g.Go(func() { <-release })
+		v, _ := panicValue(func() { g.SetLimit(2) }).(string)
+		if !strings.Contains(v, "Group.SetLimit(2) while 1 tasks are running") {
+			t.Errorf("panic = %q", v)
+		}
+		// Work counted with Add holds no slot, so it does not stop SetLimit.
+		close(release)
+		g.Wait()
+		g.Add(1)
+		g.SetLimit(2)
+		g.Done()
+	})
+}
+
+// TestGoContext: the wait for a slot ends with ctx, and then f never runs.
+func TestGoContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		g.SetLimit(1)
+		release := make(chan struct{})
+		if err := g.GoContext(context.Background(), func() { <-release }); err != nil {
+			t.Fatal(err)
+		}
+		ran := false
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		start := time.Now()
+		if err := g.GoContext(ctx, func() { ran = true }); !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("GoContext on a full group = %v, want DeadlineExceeded", err)
+		}
+		if d := time.Since(start); d != time.Second {
+			t.Errorf("GoContext gave up after %v, want 1s", d)
+		}
+		if g.TryGo(func() { ran = true }) {
+			t.Error("TryGo succeeded on a full group")
+		}
+		close(release)
+		g.Wait()
+		if ran {
+			t.Error("f ran although GoContext or TryGo refused it")
+		}
+		// Once Wait returns, every slot is free.
+		if !g.TryGo(func() {}) {
+			t.Error("TryGo failed after Wait")
+		}
+		g.Wait()
+		// An ended ctx starts nothing, even with a slot free.
+		ended, cancel2 := context.WithCancel(context.Background())
+		cancel2()
+		if err := g.GoContext(ended, func() { ran = true }); err != context.Canceled {
+			t.Errorf("GoContext(ended ctx) = %v, want context.Canceled", err)
+		}
+		g.Wait()
+		if ran {
+			t.Error("f ran although ctx had ended")
+		}
+	})
+}
+
+// TestPanicReraised: a task's panic does not crash the process; the others
+// finish, and Wait re-raises it with the value and the panicking stack.
+func TestPanicReraised(t *testing.T) {
+	var g group.Group
+	var finished atomic.Int64
+	release := make(chan struct{})
+	for range 5 {
+		g.Go(func() {
+			<-release
+			finished.Add(1)
+		})
+	}
+	g.Go(panicsWithBoom)
+	close(release)
+	p, ok := panicValue(g.Wait).(*group.PanicError)
+	if !ok {
+		t.Fatal("Wait did not re-raise a *PanicError")
+	}
+	if finished.Load() != 5 {
+		t.Errorf("%d other tasks finished before the re-raise, want 5", finished.Load())
+	}
+	if p.Value != "boom" {
+		t.Errorf("Value = %v, want boom", p.Value)
+	}
+	if !strings.Contains(string(p.Stack), "group_test.panicsWithBoom") {
+		t.Errorf("Stack does not show the panicking function:\n%s", p.Stack)
+	}
+	if msg := p.Error(); !strings.Contains(msg, "boom") || !strings.Contains(msg, "panicsWithBoom") {
+		t.Errorf("Error() does not show both value and stack:\n%s", msg)
+	}
+	if p.Unwrap() != nil {
+		t.Errorf("Unwrap of a non-error value = %v, want nil", p.Unwrap())
+	}
+	// Raised once: the group is clean again.
+	g.Wait()
+	g.Go(func() {})
+	g.Wait()
+}
+
+func panicsWithBoom() { panic("boom") }
+
+var errSentinel = errors.New("sentinel")
+
+func TestPanicErrorUnwraps(t *testing.T) {
+	var g group.Group
+	g.Go(func() { panic(fmt.Errorf("wrapped: %w", errSentinel)) })
+	err, _ := panicValue(g.Wait).(error)
+	if !errors.Is(err, errSentinel) {
+		t.Errorf("re-raised %v, does not unwrap to the original error", err)
+	}
+	var p *group.PanicError
+	if !errors.As(err, &p) {
+		t.Fatalf("re-raised %T, want *group.PanicError", err)
+	}
+
+	// panic(nil) is a panic too.
+	g.Go(func() { panic(nil) })
+	err, _ = panicValue(g.Wait).(error)
+	var pn *runtime.PanicNilError
+	if !errors.As(err, &pn) {
+		t.Errorf("panic(nil) re-raised as %v, want a *runtime.PanicNilError inside", err)
+	}
+}
+
+// TestSeveralPanics: the first is re-raised, the rest are counted in its
+// message rather than lost without a word.
+func TestSeveralPanics(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		first := make(chan struct{})
+		g.Go(func() { panic("first") })
+		synctest.Wait()
+		close(first)
+		for range 2 {
+			g.Go(func() { <-first; panic("later") })
+		}
+		p := panicValue(g.Wait).(*group.PanicError)
+		if p.Value != "first" || !strings.Contains(p.Error(), "(and 2 more tasks panicked)") {
+			t.Errorf("re-raised %v", p.Error())
+		}
+	})
+}
+
+// TestWaitContextReraises: a recorded panic is re-raised even when
+// WaitContext gives up, since it likely caused the wait.
+func TestWaitContextReraises(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		release := make(chan struct{})
+		g.Go(func() { <-release }) // stuck, as if by the panic
+		g.Go(panicsWithBoom)
+		synctest.Wait()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		p, ok := panicValue(func() { g.WaitContext(ctx) }).(*group.PanicError)
+		if !ok || p.Value != "boom" {
+			t.Errorf("WaitContext re-raised %v, want the task's panic", p)
+		}
+		close(release)
+		if err := g.WaitContext(context.Background()); err != nil {
+			t.Errorf("second WaitContext = %v", err)
+		}
+	})
+}
+
+func TestGoexitEndsTask(t *testing.T) {
+	var g group.Group
+	g.Go(runtime.Goexit)
+	g.Wait() // no panic, no hang
+}
+
+// TestWithContextStop is the component shape: every task watches the
+// group's context, Stop ends them all and waits.
+func TestWithContextStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		g, ctx := group.WithContext(context.Background())
+		var stopped atomic.Int64
+		for range 5 {
+			g.Go(func() {
+				<-ctx.Done()
+				stopped.Add(1)
+			})
+		}
+		synctest.Wait()
+		if ctx.Err() != nil {
+			t.Fatal("context ended before Stop")
+		}
+		g.Stop()
+		if stopped.Load() != 5 {
+			t.Errorf("%d tasks stopped, want 5", stopped.Load())
+		}
+		if ctx.Err() != context.Canceled {
+			t.Errorf("ctx.Err() = %v after Stop", ctx.Err())
+		}
+	})
+}
+
+func TestWithContextEnds(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// When Wait returns.
+		g, ctx := group.WithContext(context.Background())
+		g.Go(func() {})
+		g.Wait()
+		if ctx.Err() == nil {
+			t.Error("context not ended when Wait returned")
+		}
+
+		// On a task panic, at once, with the panic as its cause.
+		g, ctx = group.WithContext(context.Background())
+		sawCause := make(chan error, 1)
+		g.Go(func() {
+			<-ctx.Done()
+			sawCause <- context.Cause(ctx)
+		})
+		g.Go(panicsWithBoom)
+		var p *group.PanicError
+		if !errors.As(<-sawCause, &p) || p.Value != "boom" {
+			t.Error("the panic did not end the context with itself as the cause")
+		}
+		panicValue(g.Wait)
+
+		// Not when WaitContext gives up: that cancels nothing.
+		g, ctx = group.WithContext(context.Background())
+		release := make(chan struct{})
+		g.Go(func() { <-release })
+		short, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+		defer cancel()
+		if err := g.WaitContext(short); err == nil {
+			t.Fatal("WaitContext returned nil with a task running")
+		}
+		if ctx.Err() != nil {
+			t.Error("WaitContext giving up ended the group's context")
+		}
+		close(release)
+		g.Stop()
+	})
+}
+
+// TestZeroGroupStop: on a zero Group, Stop is Wait.
+func TestZeroGroupStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		done := false
+		g.Go(func() {
+			time.Sleep(time.Second)
+			done = true
+		})
+		g.Stop()
+		if !done {
+			t.Error("Stop returned before the task")
+		}
+	})
+}
+
+func TestZeroAllocs(t *testing.T) {
+	var g group.Group
+	if n := testing.AllocsPerRun(1000, func() {
+		g.Add(1)
+		g.Done()
+		g.Wait()
+		g.WaitContext(context.Background())
+	}); n != 0 {
+		t.Errorf("%v allocations per Add+Done+Wait+WaitContext, want 0", n)
+	}
+}
