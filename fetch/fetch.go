@@ -230,10 +230,13 @@ type Client struct {
 	hostMu sync.Mutex
 	hosts  map[string]*hostSlots
 
-	// life ends when Close starts; every call's context is joined to it,
-	// which is how Close cancels what is in flight and wakes slot waiters.
+	// life ends when Close starts. Slot waits and backoff waits select on
+	// it, and each attempt's context is cancelled by it (context.AfterFunc),
+	// which is how Close wakes waiters and cancels what is in flight.
+	// Joining it to every call's context instead would cost a context
+	// and a child registration per call.
 	life context.Context
-	stop context.CancelCauseFunc
+	stop context.CancelFunc
 
 	mu     sync.Mutex
 	closed bool
@@ -280,7 +283,7 @@ func (c *Client) setup(cfg config) {
 	c.cfg = cfg
 	c.slots = make(chan struct{}, cfg.maxInFlight)
 	c.hosts = make(map[string]*hostSlots)
-	c.life, c.stop = context.WithCancelCause(context.Background())
+	c.life, c.stop = context.WithCancel(context.Background())
 	c.timeoutErr = &timeoutError{cfg.timeout}
 	c.hc = cfg.hc
 	if c.hc == nil {
@@ -484,7 +487,7 @@ func (c *Client) Close() {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
-	c.stop(ErrClosed)
+	c.stop()
 	c.calls.Wait()
 	// Only now: a connection still in use when Close started becomes idle
 	// as its call returns, and would otherwise stay open.
@@ -539,21 +542,10 @@ func (c *Client) enter() bool {
 	return true
 }
 
-// join returns a context that ends when ctx ends or Close starts, with
-// ErrClosed as its cause in the second case.
-func (c *Client) join(ctx context.Context) (context.Context, func()) {
-	ctx, cancel := context.WithCancelCause(ctx)
-	stop := context.AfterFunc(c.life, func() { cancel(ErrClosed) })
-	return ctx, func() {
-		stop()
-		cancel(nil)
-	}
-}
-
-// stopErr says why a joined context ended: ErrClosed, or the caller's
-// ctx.Err().
-func stopErr(ctx context.Context) error {
-	if context.Cause(ctx) == ErrClosed {
+// stopped says why a call must stop: ErrClosed once Close has started,
+// ctx.Err() once ctx has ended, or nil.
+func (c *Client) stopped(ctx context.Context) error {
+	if c.life.Err() != nil {
 		return ErrClosed
 	}
 	return ctx.Err()
@@ -565,8 +557,6 @@ func (c *Client) do(ctx context.Context, req *http.Request, wait bool) (*Respons
 		return nil, ErrClosed
 	}
 	defer c.calls.Done()
-	ctx, cancel := c.join(ctx)
-	defer cancel()
 	s, err := c.acquire(ctx, req.URL, wait)
 	if err != nil {
 		closeBody(req)
@@ -586,10 +576,8 @@ func (c *Client) goGet(ctx context.Context, rawURL string, done func(*Response, 
 	if !c.enter() {
 		return ErrClosed
 	}
-	ctx, cancel := c.join(ctx)
 	s, err := c.acquire(ctx, req.URL, wait)
 	if err != nil {
-		cancel()
 		c.calls.Done()
 		return err
 	}
@@ -602,7 +590,6 @@ func (c *Client) goGet(ctx context.Context, rawURL string, done func(*Response, 
 		}
 		defer c.release(s)
 		resp, err := c.fetch(ctx, req)
-		cancel()
 		done(resp, err)
 	}()
 	return nil
@@ -621,8 +608,8 @@ type slot struct {
 // hold what the other waits for.
 func (c *Client) acquire(ctx context.Context, u *url.URL, wait bool) (slot, error) {
 	// A ready slot must not let a call whose ctx has already ended start.
-	if ctx.Err() != nil {
-		return slot{}, c.slotErr(ctx)
+	if err := c.stopped(ctx); err != nil {
+		return slot{}, c.slotErr(err)
 	}
 	var s slot
 	if c.cfg.maxPerHost > 0 {
@@ -656,12 +643,13 @@ func (c *Client) take(ctx context.Context, ch chan struct{}, wait bool) error {
 	case ch <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return c.slotErr(ctx)
+		return c.slotErr(c.stopped(ctx))
+	case <-c.life.Done():
+		return ErrClosed
 	}
 }
 
-func (c *Client) slotErr(ctx context.Context) error {
-	err := stopErr(ctx)
+func (c *Client) slotErr(err error) error {
 	if err == ErrClosed {
 		return err
 	}
@@ -745,11 +733,13 @@ func (c *Client) fetch(ctx context.Context, req *http.Request) (*Response, error
 			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
+				continue
 			case <-ctx.Done():
-				t.Stop()
-				return nil, fmt.Errorf("fetch: gave up after %s, waiting to retry: %w; last failure: %w",
-					attempts(n), stopErr(ctx), err)
+			case <-c.life.Done():
 			}
+			t.Stop()
+			return nil, fmt.Errorf("fetch: gave up after %s, waiting to retry: %w; last failure: %w",
+				attempts(n), c.stopped(ctx), err)
 		}
 	}
 }
@@ -799,6 +789,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, n int) (resp *R
 	limit := time.Now().Add(c.cfg.timeout)
 	ctx2, cancel := context.WithTimeoutCause(ctx, c.cfg.timeout, c.timeoutErr)
 	defer cancel()
+	defer context.AfterFunc(c.life, cancel)() // Close cancels the attempt
 	r := req.WithContext(ctx2)
 	if n > 1 && req.GetBody != nil && req.Body != nil && req.Body != http.NoBody {
 		body, err := req.GetBody()
@@ -854,7 +845,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, n int) (resp *R
 // the transport's ResponseHeaderTimeout, which has the same duration and
 // may fire a moment earlier. limit is when the attempt's time ends.
 func (c *Client) timedOut(ctx, attemptCtx context.Context, limit time.Time) bool {
-	if ctx.Err() != nil {
+	if c.stopped(ctx) != nil {
 		return false
 	}
 	if context.Cause(attemptCtx) == c.timeoutErr {
@@ -869,9 +860,9 @@ func (c *Client) timedOut(ctx, attemptCtx context.Context, limit time.Time) bool
 // attemptErr makes sure an attempt cut short by its own timeout or by Close
 // says so, whichever error the transport chose to report.
 func (c *Client) attemptErr(ctx context.Context, timedOut bool, err error) error {
-	switch {
-	case ctx.Err() != nil:
-		if why := stopErr(ctx); !errors.Is(err, why) {
+	switch why := c.stopped(ctx); {
+	case why != nil:
+		if !errors.Is(err, why) {
 			return fmt.Errorf("%w: %w", why, err)
 		}
 	case timedOut && !errors.Is(err, c.timeoutErr):
@@ -885,7 +876,7 @@ func (c *Client) attemptErr(ctx context.Context, timedOut bool, err error) error
 // caller who gave up, a certificate that does not verify, a host that does
 // not exist or a malformed response is not worth repeating.
 func (c *Client) transient(ctx context.Context, timedOut bool, err error) bool {
-	if ctx.Err() != nil {
+	if c.stopped(ctx) != nil {
 		return false
 	}
 	if timedOut {
