@@ -15,10 +15,24 @@
 // Add records the program counter of its caller, and Go the code pointer of
 // the function it starts (plus, the first time a group sees that function,
 // the pc of the Go call); they are turned into file:line only when a
-// DriftError is built. Done cannot say which Add it answers, so when Adds came
-// from several lines a Done is counted against the oldest of them first:
-// the line that first added work to the group. With one Add line, as in
-// Add(5) with three Done, the report is exact.
+// DriftError is built. Two choices follow from keeping that cheap, since a
+// pc per Go call would cost more than the goroutine's start:
+//
+//   - Tasks are told apart by the function they run. A closure literal is
+//     written on its Go line, so each is reported there; a named function
+//     started from several lines is reported at the first of them.
+//   - Done cannot say which Add it answers. When Adds came from several
+//     lines, a Done is counted against the oldest line first: the one that
+//     first added work to the group. With one Add line, as in Add(5) with
+//     three Done, the report is exact.
+//
+// # Waiting
+//
+// Wait and WaitContext block on a channel, so inside a testing/synctest
+// bubble a stuck Wait is reported as a deadlock and WaitContext's timeouts
+// run on the bubble's clock. Add and Go may be called at any time, unlike
+// sync.WaitGroup's Add: from tasks too, and while a Wait is in progress. A
+// Wait returns when it sees nothing pending.
 //
 // # Panics
 //
@@ -32,9 +46,9 @@
 // it turns the panic's stack into a value that crash reporting cannot see,
 // and a panic that leaves the program unable to reach Wait is hidden
 // entirely. A leak-free group answers each. It is always waited on: a group
-// whose Wait never comes leaks its goroutines, which is the bug this package
-// exists to catch, and WaitContext bounds the wait and re-raises a recorded
-// panic even when it gives up. A panic cancels the context of a group made
+// whose Wait never comes leaks its goroutines (and loses its panic with
+// them), which is the bug this package exists to catch, and WaitContext
+// bounds the wait and re-raises a recorded panic even when it gives up. A panic cancels the context of a group made
 // by WithContext at once, so the siblings stop and Wait comes soon. And the
 // PanicError's Error method prints the original stack, so an unrecovered
 // re-raise reads like the original crash. What a crash from the task's own
@@ -53,6 +67,11 @@
 // First runs several functions at once and returns the first success. The
 // losers are cancelled and never block: each delivers its result into a
 // channel with room for all of them, so nothing waits to receive it.
+//
+// A panic in a fn is re-raised by First with its original value, not a
+// PanicError: First's caller is waiting for exactly these calls at that
+// moment, so it sees the panic as if it had made the call itself, and a
+// recover that checks the value keeps working.
 package group
 
 import (
@@ -100,8 +119,9 @@ type Group struct {
 	cancel   context.CancelCauseFunc // set by WithContext
 	panicked atomic.Pointer[PanicError]
 
-	mu   sync.Mutex    // guards done and PanicError.more
-	done chan struct{} // closed when the count reaches zero; made by a waiter
+	mu         sync.Mutex    // guards done and morePanics
+	done       chan struct{} // closed when the count reaches zero; made by a waiter
+	morePanics int           // panics after the first, not yet raised
 }
 
 // A site is a line that added work to a Group. Sites are appended to a list
@@ -158,12 +178,15 @@ func (g *Group) SetLimit(n int) {
 	g.sem = make(chan struct{}, n)
 }
 
-// Go runs f in a new goroutine and counts it until f returns.
+// Go runs f in a new goroutine and counts it until f returns, or calls
+// runtime.Goexit.
 //
 // When a limit is set, Go blocks until a slot is free, so a loop cannot
 // start goroutines faster than they finish; GoContext is the same wait with
-// a way out. A panic in f is recovered and re-raised by Wait. Go panics if f
-// is nil.
+// a way out. A task that calls Go on its own full group waits for another
+// task to finish; if every task does that, they wait forever, so use
+// GoContext or TryGo there. A panic in f is recovered and re-raised by Wait.
+// Go panics if f is nil.
 func (g *Group) Go(f func()) {
 	if f == nil {
 		panic("group: Group.Go: nil func")
@@ -304,8 +327,8 @@ func (g *Group) taskDone(s *site) {
 func (g *Group) recordPanic(v any) {
 	p := &PanicError{Value: v, Stack: debug.Stack()}
 	g.mu.Lock()
-	if first := g.panicked.Load(); first != nil {
-		first.more++
+	if g.panicked.Load() != nil {
+		g.morePanics++
 	} else {
 		g.panicked.Store(p)
 	}
@@ -427,6 +450,8 @@ func (g *Group) wake(s uint64) {
 // such panic as a *PanicError, once: a Wait after it does not.
 //
 // Wait cannot be cancelled; WaitContext can, and says what it waited for.
+// A task that waits for its own group waits forever, as with
+// sync.WaitGroup: it is itself pending.
 func (g *Group) Wait() {
 	if g.state.Load()>>1 != 0 {
 		g.wait(nil)
@@ -450,7 +475,9 @@ func (g *Group) WaitContext(ctx context.Context) error {
 	}
 	if g.state.Load()>>1 != 0 && !g.wait(ctx.Done()) {
 		g.raise()
-		return g.drift(ctx.Err())
+		if d := g.drift(ctx.Err()); d != nil {
+			return d
+		}
 	}
 	g.finish()
 	return nil
@@ -516,17 +543,30 @@ func (g *Group) raise() {
 		return
 	}
 	g.mu.Lock()
-	p := g.panicked.Swap(nil)
+	p, more := g.panicked.Swap(nil), g.morePanics
+	g.morePanics = 0
 	g.mu.Unlock()
-	if p != nil {
-		panic(p)
+	if p == nil {
+		return
 	}
+	if more > 0 {
+		// A copy: the tasks may be reading the first as their context's
+		// cause.
+		c := *p
+		c.more = more
+		p = &c
+	}
+	panic(p)
 }
 
-// drift builds the report WaitContext returns when it gives up. It is a
-// snapshot: work that finishes while it is built may still be listed.
+// drift builds the report WaitContext returns when it gives up, or returns
+// nil if the work has finished after all. It is a snapshot: work that
+// finishes while it is built may still be listed.
 func (g *Group) drift(err error) *DriftError {
 	s := g.state.Load()
+	if s>>1 == 0 {
+		return nil
+	}
 	adds, tasks := int64(s>>addShift), int64((s>>1)&taskMax)
 	d := &DriftError{Pending: int(adds + tasks), Err: err}
 	for x := &g.adds; x != nil; x = x.next.Load() {
