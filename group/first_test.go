@@ -45,7 +45,7 @@ func TestFirstPitfall(t *testing.T) {
 		}
 		time.Sleep(30 * time.Millisecond) // the slowest query of the last round answers
 		synctest.Wait()
-		if after := runtime.NumGoroutine(); after != before {
+		if after := runtime.NumGoroutine(); after > before { // goroutines outside the bubble may end meanwhile
 			t.Errorf("goroutines: %d before, %d after the slowest finished", before, after)
 		}
 	})

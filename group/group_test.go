@@ -350,7 +350,7 @@ func TestWaitContextLeavesNothing(t *testing.T) {
 			t.Fatalf("WaitContext(ended ctx) = %v", err)
 		}
 		synctest.Wait()
-		if after := runtime.NumGoroutine(); after != before {
+		if after := runtime.NumGoroutine(); after > before { // goroutines outside the bubble may end meanwhile
 			t.Errorf("goroutines: %d before the waits gave up, %d after", before, after)
 		}
 		close(release)
