@@ -82,8 +82,10 @@ func TestFirstDoesNotWaitForLosersRealClock(t *testing.T) {
 			return "slow", nil
 		}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second) // the bound on a hang
+	defer cancel()
 	start := time.Now()
-	got, err := group.First(context.Background(), slow(200*time.Millisecond), query(5*time.Millisecond, "fast"), slow(300*time.Millisecond))
+	got, err := group.First(ctx, slow(200*time.Millisecond), query(5*time.Millisecond, "fast"), slow(300*time.Millisecond))
 	if d := time.Since(start); d >= 150*time.Millisecond {
 		t.Errorf("First returned after %v, want well under 150ms", d)
 	}
@@ -170,13 +172,15 @@ func TestFirstContextEnds(t *testing.T) {
 }
 
 func TestFirstEndedContextStartsNothing(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	started := false
-	_, err := group.First(ctx, func(context.Context) (int, error) { started = true; return 1, nil })
-	if err != context.Canceled || started {
-		t.Errorf("First(ended ctx) = %v, started %v; want context.Canceled, nothing started", err, started)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		started := false
+		_, err := group.First(ctx, func(context.Context) (int, error) { started = true; return 1, nil })
+		if err != context.Canceled || started {
+			t.Errorf("First(ended ctx) = %v, started %v; want context.Canceled, nothing started", err, started)
+		}
+	})
 }
 
 func TestFirstNoFuncs(t *testing.T) {
@@ -223,33 +227,35 @@ func TestFirstGoexitFails(t *testing.T) {
 
 // TestFirstConcurrent: 200 concurrent First calls, for the race detector.
 func TestFirstConcurrent(t *testing.T) {
-	var wg sync.WaitGroup
-	var wins [3]atomic.Int64
-	for i := range 200 {
-		wg.Go(func() {
-			fn := func(k int) func(context.Context) (int, error) {
-				return func(ctx context.Context) (int, error) {
-					if (i+k)%3 == 0 {
-						return k, nil
+	synctest.Test(t, func(t *testing.T) {
+		var wg sync.WaitGroup
+		var wins [3]atomic.Int64
+		for i := range 200 {
+			wg.Go(func() {
+				fn := func(k int) func(context.Context) (int, error) {
+					return func(ctx context.Context) (int, error) {
+						if (i+k)%3 == 0 {
+							return k, nil
+						}
+						<-ctx.Done()
+						return 0, ctx.Err()
 					}
-					<-ctx.Done()
-					return 0, ctx.Err()
 				}
-			}
-			v, err := group.First(context.Background(), fn(0), fn(1), fn(2))
-			if err != nil || (i+v)%3 != 0 {
-				t.Errorf("First = %v, %v", v, err)
-				return
-			}
-			wins[v].Add(1)
-		})
-	}
-	wg.Wait()
-	for k := range wins {
-		if wins[k].Load() == 0 {
-			t.Errorf("fn %d never won", k)
+				v, err := group.First(context.Background(), fn(0), fn(1), fn(2))
+				if err != nil || (i+v)%3 != 0 {
+					t.Errorf("First = %v, %v", v, err)
+					return
+				}
+				wins[v].Add(1)
+			})
 		}
-	}
+		wg.Wait()
+		for k := range wins {
+			if wins[k].Load() == 0 {
+				t.Errorf("fn %d never won", k)
+			}
+		}
+	})
 }
 
 // childEnv selects TestChild's behaviour when this binary runs itself.

@@ -194,40 +194,42 @@ func TestDriftSeveralAddSites(t *testing.T) {
 }
 
 func TestDoneOutranAddPanics(t *testing.T) {
-	var g group.Group
-	v := panicValue(g.Done)
-	msg, _ := v.(string)
-	if !strings.Contains(msg, "Done outran Add") || !strings.Contains(msg, "group_test.go:") {
-		t.Fatalf("Done on an empty group: panic = %v, want one naming Done outran Add and the caller's line", v)
-	}
-	// The line named is the caller's: a Done called directly on line L.
-	var at int
-	v = panicValue(func() {
-		at = line() + 1
-		g.Done()
-	})
-	if want := fmt.Sprintf("group_test.go:%d ", at); !strings.Contains(v.(string), want) {
-		t.Errorf("panic = %v, want it to name %s", v, want)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		v := panicValue(g.Done)
+		msg, _ := v.(string)
+		if !strings.Contains(msg, "Done outran Add") || !strings.Contains(msg, "group_test.go:") {
+			t.Fatalf("Done on an empty group: panic = %v, want one naming Done outran Add and the caller's line", v)
+		}
+		// The line named is the caller's: a Done called directly on line L.
+		var at int
+		v = panicValue(func() {
+			at = line() + 1
+			g.Done()
+		})
+		if want := fmt.Sprintf("group_test.go:%d ", at); !strings.Contains(v.(string), want) {
+			t.Errorf("panic = %v, want it to name %s", v, want)
+		}
 
-	// A running task is not an Add: Done cannot retire it.
-	release := make(chan struct{})
-	g.Go(func() { <-release })
-	if v := panicValue(g.Done); v == nil {
-		t.Error("Done with only a task running did not panic")
-	}
-	g.Add(2)
-	if v, _ := panicValue(func() { g.Add(-3) }).(string); !strings.Contains(v, "Group.Add(-3)") || !strings.Contains(v, "below zero") {
-		t.Errorf("Add(-3) with 2 pending: panic = %q", v)
-	}
-	// A misuse that panicked changed nothing: the group still counts right.
-	g.Add(-2)
-	close(release)
-	g.Wait()
-	if v, _ := panicValue(func() { g.Add(1 << 40) }).(string); !strings.Contains(v, "overflow") {
-		t.Errorf("Add(1<<40): panic = %q, want overflow", v)
-	}
-	g.Wait()
+		// A running task is not an Add: Done cannot retire it.
+		release := make(chan struct{})
+		g.Go(func() { <-release })
+		if v := panicValue(g.Done); v == nil {
+			t.Error("Done with only a task running did not panic")
+		}
+		g.Add(2)
+		if v, _ := panicValue(func() { g.Add(-3) }).(string); !strings.Contains(v, "Group.Add(-3)") || !strings.Contains(v, "below zero") {
+			t.Errorf("Add(-3) with 2 pending: panic = %q", v)
+		}
+		// A misuse that panicked changed nothing: the group still counts right.
+		g.Add(-2)
+		close(release)
+		g.Wait()
+		if v, _ := panicValue(func() { g.Add(1 << 40) }).(string); !strings.Contains(v, "overflow") {
+			t.Errorf("Add(1<<40): panic = %q, want overflow", v)
+		}
+		g.Wait()
+	})
 }
 
 func TestNilArgumentsPanic(t *testing.T) {
@@ -255,20 +257,22 @@ func TestNilArgumentsPanic(t *testing.T) {
 
 // TestReuse: a Group is reusable once Wait returns, many times over.
 func TestReuse(t *testing.T) {
-	var g group.Group
-	var n atomic.Int64
-	for round := range 50 {
-		for range 10 {
-			g.Go(func() { n.Add(1) })
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		var n atomic.Int64
+		for round := range 50 {
+			for range 10 {
+				g.Go(func() { n.Add(1) })
+			}
+			g.Add(2)
+			go g.Done()
+			go g.Done()
+			g.Wait()
+			if got := n.Load(); got != int64(10*(round+1)) {
+				t.Fatalf("round %d: %d tasks ran, want %d", round, got, 10*(round+1))
+			}
 		}
-		g.Add(2)
-		go g.Done()
-		go g.Done()
-		g.Wait()
-		if got := n.Load(); got != int64(10*(round+1)) {
-			t.Fatalf("round %d: %d tasks ran, want %d", round, got, 10*(round+1))
-		}
-	}
+	})
 }
 
 // TestWaitSeesWorkAddedDuringWait: unlike sync.WaitGroup, work may be added
@@ -489,40 +493,42 @@ func TestGoContext(t *testing.T) {
 // TestPanicReraised: a task's panic does not crash the process; the others
 // finish, and Wait re-raises it with the value and the panicking stack.
 func TestPanicReraised(t *testing.T) {
-	var g group.Group
-	var finished atomic.Int64
-	release := make(chan struct{})
-	for range 5 {
-		g.Go(func() {
-			<-release
-			finished.Add(1)
-		})
-	}
-	g.Go(panicsWithBoom)
-	close(release)
-	p, ok := panicValue(g.Wait).(*group.PanicError)
-	if !ok {
-		t.Fatal("Wait did not re-raise a *PanicError")
-	}
-	if finished.Load() != 5 {
-		t.Errorf("%d other tasks finished before the re-raise, want 5", finished.Load())
-	}
-	if p.Value != "boom" {
-		t.Errorf("Value = %v, want boom", p.Value)
-	}
-	if !strings.Contains(string(p.Stack), "group_test.panicsWithBoom") {
-		t.Errorf("Stack does not show the panicking function:\n%s", p.Stack)
-	}
-	if msg := p.Error(); !strings.Contains(msg, "boom") || !strings.Contains(msg, "panicsWithBoom") {
-		t.Errorf("Error() does not show both value and stack:\n%s", msg)
-	}
-	if p.Unwrap() != nil {
-		t.Errorf("Unwrap of a non-error value = %v, want nil", p.Unwrap())
-	}
-	// Raised once: the group is clean again.
-	g.Wait()
-	g.Go(func() {})
-	g.Wait()
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		var finished atomic.Int64
+		release := make(chan struct{})
+		for range 5 {
+			g.Go(func() {
+				<-release
+				finished.Add(1)
+			})
+		}
+		g.Go(panicsWithBoom)
+		close(release)
+		p, ok := panicValue(g.Wait).(*group.PanicError)
+		if !ok {
+			t.Fatal("Wait did not re-raise a *PanicError")
+		}
+		if finished.Load() != 5 {
+			t.Errorf("%d other tasks finished before the re-raise, want 5", finished.Load())
+		}
+		if p.Value != "boom" {
+			t.Errorf("Value = %v, want boom", p.Value)
+		}
+		if !strings.Contains(string(p.Stack), "group_test.panicsWithBoom") {
+			t.Errorf("Stack does not show the panicking function:\n%s", p.Stack)
+		}
+		if msg := p.Error(); !strings.Contains(msg, "boom") || !strings.Contains(msg, "panicsWithBoom") {
+			t.Errorf("Error() does not show both value and stack:\n%s", msg)
+		}
+		if p.Unwrap() != nil {
+			t.Errorf("Unwrap of a non-error value = %v, want nil", p.Unwrap())
+		}
+		// Raised once: the group is clean again.
+		g.Wait()
+		g.Go(func() {})
+		g.Wait()
+	})
 }
 
 func panicsWithBoom() { panic("boom") }
@@ -530,24 +536,26 @@ func panicsWithBoom() { panic("boom") }
 var errSentinel = errors.New("sentinel")
 
 func TestPanicErrorUnwraps(t *testing.T) {
-	var g group.Group
-	g.Go(func() { panic(fmt.Errorf("wrapped: %w", errSentinel)) })
-	err, _ := panicValue(g.Wait).(error)
-	if !errors.Is(err, errSentinel) {
-		t.Errorf("re-raised %v, does not unwrap to the original error", err)
-	}
-	var p *group.PanicError
-	if !errors.As(err, &p) {
-		t.Fatalf("re-raised %T, want *group.PanicError", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		g.Go(func() { panic(fmt.Errorf("wrapped: %w", errSentinel)) })
+		err, _ := panicValue(g.Wait).(error)
+		if !errors.Is(err, errSentinel) {
+			t.Errorf("re-raised %v, does not unwrap to the original error", err)
+		}
+		var p *group.PanicError
+		if !errors.As(err, &p) {
+			t.Fatalf("re-raised %T, want *group.PanicError", err)
+		}
 
-	// panic(nil) is a panic too.
-	g.Go(func() { panic(nil) })
-	err, _ = panicValue(g.Wait).(error)
-	var pn *runtime.PanicNilError
-	if !errors.As(err, &pn) {
-		t.Errorf("panic(nil) re-raised as %v, want a *runtime.PanicNilError inside", err)
-	}
+		// panic(nil) is a panic too.
+		g.Go(func() { panic(nil) })
+		err, _ = panicValue(g.Wait).(error)
+		var pn *runtime.PanicNilError
+		if !errors.As(err, &pn) {
+			t.Errorf("panic(nil) re-raised as %v, want a *runtime.PanicNilError inside", err)
+		}
+	})
 }
 
 // TestSeveralPanics: the first is re-raised, the rest are counted in its
@@ -592,9 +600,11 @@ func TestWaitContextReraises(t *testing.T) {
 }
 
 func TestGoexitEndsTask(t *testing.T) {
-	var g group.Group
-	g.Go(runtime.Goexit)
-	g.Wait() // no panic, no hang
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		g.Go(runtime.Goexit)
+		g.Wait() // no panic, no hang
+	})
 }
 
 // TestWithContextStop is the component shape: every task watches the
@@ -681,13 +691,36 @@ func TestZeroGroupStop(t *testing.T) {
 }
 
 func TestZeroAllocs(t *testing.T) {
-	var g group.Group
-	if n := testing.AllocsPerRun(1000, func() {
-		g.Add(1)
-		g.Done()
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		if n := testing.AllocsPerRun(1000, func() {
+			g.Add(1)
+			g.Done()
+			g.Wait()
+			g.WaitContext(context.Background())
+		}); n != 0 {
+			t.Errorf("%v allocations per Add+Done+Wait+WaitContext, want 0", n)
+		}
+	})
+}
+
+type worker struct{ release chan struct{} }
+
+func (w *worker) run() { <-w.release }
+
+// TestDriftMethodValue: a task given as a method value is reported by the
+// method's name at the line of its Go call.
+func TestDriftMethodValue(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		w := &worker{release: make(chan struct{})}
+		g.Go(w.run)
+		goLine := line() - 1
+		d := drift(t, &g)
+		if len(d.Tasks) != 1 || d.Tasks[0].Line != goLine || !strings.HasSuffix(d.Tasks[0].Func, "group_test.(*worker).run") {
+			t.Errorf("Tasks = %+v, want (*worker).run at line %d", d.Tasks, goLine)
+		}
+		close(w.release)
 		g.Wait()
-		g.WaitContext(context.Background())
-	}); n != 0 {
-		t.Errorf("%v allocations per Add+Done+Wait+WaitContext, want 0", n)
-	}
+	})
 }
