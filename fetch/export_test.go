@@ -17,3 +17,10 @@ var (
 
 // Backoff exposes the wait before retry n of c.
 func Backoff(c *Client, n int) time.Duration { return c.backoff(n) }
+
+// Hosts reports how many hosts have per-host slot entries.
+func Hosts(c *Client) int {
+	c.hostMu.Lock()
+	defer c.hostMu.Unlock()
+	return len(c.hosts)
+}

@@ -71,7 +71,7 @@
 // # Close
 //
 // Close refuses new calls with ErrClosed, cancels the requests in flight and
-// those waiting for a slot (their errors wrap ErrClosed), waits until every
+// those waiting for a slot (their errors are or wrap ErrClosed), waits until every
 // call has returned and every done callback has run, and closes the idle
 // connections, so nothing the Client opened is left behind. To drain instead
 // of cancelling, stop starting requests and wait for your own callbacks
@@ -318,9 +318,10 @@ func newTransport(cfg config) *http.Transport {
 	if t.MaxIdleConns != 0 && t.MaxIdleConns < cfg.maxInFlight {
 		t.MaxIdleConns = cfg.maxInFlight
 	}
-	// The per-attempt context already covers the headers; this makes a
-	// server that accepts and never answers fail the same way even if a
-	// caller's transport wrapper loses the context.
+	// Redundant with the attempt's context, which covers the headers too:
+	// a second guard at the transport's level. Its clock starts only once
+	// the request is written, so it never cuts an attempt shorter; when it
+	// fires first, timedOut still reports the attempt's timeout.
 	t.ResponseHeaderTimeout = cfg.timeout
 	return t
 }
@@ -447,8 +448,8 @@ func (c *Client) TryGo(ctx context.Context, url string, done func(*Response, err
 // run at once and GetAll's goroutines never outnumber them; with
 // WithMaxPerHost, a URL waiting for its host's slot holds back the URLs after
 // it. GetAll blocks until every request has ended. When ctx ends, the
-// requests not yet started fail at once with ctx's error. It panics if ctx is
-// nil.
+// requests in flight are cancelled and those not yet started fail at once,
+// each with an error wrapping ctx's. It panics if ctx is nil.
 func (c *Client) GetAll(ctx context.Context, urls []string) []Result {
 	c.init()
 	mustContext(ctx, "GetAll")

@@ -762,6 +762,13 @@ func TestMaxPerHost(t *testing.T) {
 	if _, err := c.TryGet(ctx, other.URL); err != nil {
 		t.Errorf("TryGet to another host = %v", err)
 	}
+	if n := fetch.Hosts(c); n != 1 {
+		t.Errorf("%d hosts have slot entries, want 1: the busy one", n)
+	}
+	c.Close()
+	if n := fetch.Hosts(c); n != 0 {
+		t.Errorf("%d hosts have slot entries after Close, want 0", n)
+	}
 }
 
 // TestSaturated: with every slot taken, TryGet and TryGo refuse at once, Get
