@@ -9,8 +9,10 @@
 // a resp.Body nobody closes keeps the transport's goroutines alive, and a
 // pool that starts a goroutine per request before it takes a slot piles them
 // up behind the slot. A Client reads and closes every body itself, and Go
-// and TryGo take a slot before they start a goroutine, so the number of
-// goroutines a Client runs never exceeds its MaxInFlight.
+// and TryGo take a slot before they start a goroutine, so the goroutines a
+// Client starts never outnumber its MaxInFlight slots. net/http's own, two
+// per open connection, are bounded too: the Client's transport allows no
+// more connections per host than it has slots.
 //
 // # Slots
 //
