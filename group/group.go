@@ -732,9 +732,9 @@ func First[T any](ctx context.Context, fns ...func(context.Context) (T, error)) 
 	for range fns {
 		select {
 		case res := <-r.results:
-			if res.panicked {
+			if res.err == errPanicked {
 				r.end(cancel, true)
-				panic(res.value)
+				panic(r.panicValue)
 			}
 			if res.err == nil {
 				r.end(cancel, false)
@@ -762,8 +762,9 @@ type race[T any] struct {
 	// mu orders a fn's panic against First's return. Only the first panic
 	// delivered while First runs is recovered; any other panic is left to
 	// crash the program, as First documents.
-	mu    sync.Mutex
-	state int
+	mu         sync.Mutex
+	state      int
+	panicValue any // set under mu before errPanicked is sent
 }
 
 // race states
@@ -774,12 +775,14 @@ const (
 )
 
 type result[T any] struct {
-	i        int
-	v        T
-	err      error
-	panicked bool
-	value    any // the panic value
+	v   T
+	err error // errPanicked: the fn panicked with race.panicValue
+	i   int
 }
+
+// errPanicked marks a panic's result, keeping results small for the common
+// case.
+var errPanicked = errors.New("group: First: fn panicked")
 
 func (r *race[T]) run(ctx context.Context, i int, fn func(context.Context) (T, error)) {
 	returned := false
@@ -798,7 +801,8 @@ func (r *race[T]) run(ctx context.Context, i int, fn func(context.Context) (T, e
 			return
 		}
 		r.state = delivered
-		r.results <- result[T]{i: i, panicked: true, value: v}
+		r.panicValue = v
+		r.results <- result[T]{i: i, err: errPanicked}
 	}()
 	v, err := fn(ctx)
 	returned = true
@@ -816,8 +820,8 @@ func (r *race[T]) end(cancel context.CancelFunc, raising bool) {
 	cancel()
 	for pending {
 		// The panic was sent under mu, so it is already in results.
-		if res := <-r.results; res.panicked {
-			panic(res.value)
+		if res := <-r.results; res.err == errPanicked {
+			panic(r.panicValue)
 		}
 	}
 }
