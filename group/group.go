@@ -601,7 +601,7 @@ func taskReport(s *site, n int64) Site {
 	var site Site
 	if fn := runtime.FuncForPC(key); fn != nil {
 		site.Func = strings.TrimSuffix(fn.Name(), "-fm") // a method value's wrapper
-		site.File, site.Line = fn.FileLine(key) // where f is, until the Go call is known
+		site.File, site.Line = fn.FileLine(key)          // where f is, until the Go call is known
 	}
 	if at := s.at.Load(); at != 0 {
 		f, _ := runtime.CallersFrames([]uintptr{at}).Next()
