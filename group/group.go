@@ -693,11 +693,13 @@ var errNoFuncs = errors.New("group: First: no functions")
 // The others' context is then cancelled, and they never block: each
 // delivers its result into a channel with room for all of them.
 //
-// A failure does not win: First waits for a success. If every fn fails, the
+// First blocks until a fn succeeds, every fn has failed, or ctx ends. A
+// failure does not win: First waits for a success. If every fn fails, the
 // error is errors.Join of their errors in the order of fns. If ctx ends
 // first, or has already ended, First returns ctx.Err(); if it ended before
-// First was called, no fn is started. With no fns, First returns an error at
-// once. A fn that calls runtime.Goexit counts as failed.
+// First was called, no fn is started; if it ends as a success arrives,
+// either may be returned. With no fns, First returns an error at once. A fn
+// that calls runtime.Goexit counts as failed.
 //
 // A panic in a fn before First returns is re-raised in First's caller with
 // the original value, after the others' context is cancelled. A fn that

@@ -724,3 +724,75 @@ func TestDriftMethodValue(t *testing.T) {
 		g.Wait()
 	})
 }
+
+// TestGoAllocatesOnce: a Go costs one allocation, the goroutine's closure,
+// as errgroup's does; a Wait after a short task allocates nothing.
+func TestGoAllocatesOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g group.Group
+		if n := testing.AllocsPerRun(1000, func() {
+			g.Go(func() {})
+			g.Wait()
+		}); n > 1 {
+			t.Errorf("%v allocations per Go+Wait, want at most 1", n)
+		}
+	})
+}
+
+// TestConcurrentStress hammers one group from several goroutines with Add,
+// Done, Go from several lines and giving-up WaitContexts, for the race
+// detector and for the site counts: once everything is done, a fresh Add
+// must be the only thing a report lists.
+func TestConcurrentStress(t *testing.T) {
+	rounds := 2000
+	if testing.Short() {
+		rounds = 200
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // the bound on a hang
+	defer cancel()
+	var g group.Group
+	var workers sync.WaitGroup
+	for w := range 4 {
+		workers.Go(func() {
+			for i := range rounds {
+				switch (w + i) % 4 {
+				case 0:
+					g.Add(2)
+					go func() { g.Done(); g.Done() }()
+				case 1:
+					g.Add(1)
+					g.Done()
+				case 2:
+					g.Go(func() {})
+				case 3:
+					g.Go(func() { runtime.Gosched() })
+				}
+				if i%100 == 0 {
+					short, cancel := context.WithTimeout(ctx, time.Microsecond)
+					var d *group.DriftError
+					if err := g.WaitContext(short); errors.As(err, &d) && d.Pending <= 0 {
+						t.Errorf("report with Pending %d", d.Pending)
+					}
+					cancel()
+				}
+			}
+		})
+	}
+	workers.Wait()
+	if err := g.WaitContext(ctx); err != nil {
+		t.Fatalf("WaitContext after all work = %v", err)
+	}
+	g.Add(1)
+	addLine := line() - 1
+	short, cancel2 := context.WithTimeout(ctx, time.Millisecond)
+	defer cancel2()
+	var d *group.DriftError
+	if !errors.As(g.WaitContext(short), &d) {
+		t.Fatal("WaitContext with one Add pending returned no report")
+	}
+	if d.Pending != 1 || len(d.Tasks) != 0 || len(d.Adds) != 1 || d.Adds[0].Line != addLine || d.Adds[0].Count != 1 {
+		t.Errorf("report after the stress = %v, want only the Add at line %d", d, addLine)
+	}
+	g.Done()
+	g.Wait()
+}
