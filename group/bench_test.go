@@ -48,6 +48,32 @@ func BenchmarkGoWaitWaitGroup(b *testing.B) {
 	}
 }
 
+// BenchmarkGoWaitLimit and BenchmarkGoWaitLimitErrgroup are the same with
+// at most 8 tasks running at once.
+func BenchmarkGoWaitLimit(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		var g group.Group
+		g.SetLimit(8)
+		for range tasks {
+			g.Go(func() {})
+		}
+		g.Wait()
+	}
+}
+
+func BenchmarkGoWaitLimitErrgroup(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		var g errgroup.Group
+		g.SetLimit(8)
+		for range tasks {
+			g.Go(func() error { return nil })
+		}
+		g.Wait()
+	}
+}
+
 // BenchmarkAddDone and BenchmarkAddDoneWaitGroup measure an Add(1)+Done
 // pair, the cost of counting work in a hot loop.
 func BenchmarkAddDone(b *testing.B) {
