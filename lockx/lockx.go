@@ -260,28 +260,33 @@ func (m *Mutex) lock() {
 }
 
 func (m *Mutex) unlock() {
-	if !m.state.CompareAndSwap(mLocked, 0) {
-		m.unlockSlow()
+	if s := m.state.Add(-mLocked); s != 0 {
+		m.unlockSlow(s)
 	}
 }
 
 // lockSlow takes the lock after the fast path failed. It gives up when ctx
 // ends, returning ctx.Err(); Do passes context.Background, which never does.
 func (m *Mutex) lockSlow(ctx context.Context) error {
+	// Under contention the fast path most often fails on a free lock whose
+	// woken waiter has not run yet. Take it as the fast path would; nothing
+	// was waited for, so ctx, checked by the caller, need not be again.
+	if s := m.state.Load(); s&(mLocked|mStarving) == 0 && m.state.CompareAndSwap(s, s|mLocked) {
+		return nil
+	}
 	var (
 		w     *waiter
 		awoke bool // w was woken and holds mWoken
-		done  = ctx.Done()
 	)
 	for {
 		if m.spin(awoke) {
 			return m.won(ctx)
 		}
 		m.qmu.Lock()
-		// Under qmu nobody else can change mWaiting or mStarving, and the
-		// holder cannot release without looking at the queue once mWaiting
-		// is set; so either the lock is free now or this waiter is queued
-		// before the holder's release looks.
+		// Under qmu nobody else can change mWaiting or mStarving, and a
+		// release that finds mWaiting set takes qmu before it looks at the
+		// queue; so either the lock is free now or this waiter is queued
+		// before the release looks.
 		for {
 			s := m.state.Load()
 			if s&(mLocked|mStarving) == 0 {
@@ -318,7 +323,7 @@ func (m *Mutex) lockSlow(ctx context.Context) error {
 		}
 		m.qmu.Unlock()
 
-		if !w.wait(done) {
+		if !w.wait(ctx.Done()) {
 			m.abandon(w)
 			return ctx.Err()
 		}
@@ -367,66 +372,56 @@ func (m *Mutex) spin(awoke bool) bool {
 	return false
 }
 
-func (m *Mutex) unlockSlow() {
-	// Under contention the common release finds a woken waiter already
-	// competing, or nobody queued: nobody needs waking, and the queue
-	// mutex is not needed either. Only a change to the queue (under qmu)
-	// or a newcomer can move the state, and then the compare-and-swap
-	// fails and we look again.
-	for {
-		s := m.state.Load()
-		if s&mStarving != 0 || s&mWaiting != 0 && s&mWoken == 0 {
-			break // a waiter must be woken or handed the lock
-		}
-		if m.state.CompareAndSwap(s, s&^mLocked) {
-			return
-		}
+// unlockSlow finishes a release that left state s. Most releases under
+// contention find a woken waiter already competing, or nobody queued, and
+// have nothing more to do; only a release that must wake a waiter or hand
+// one the lock takes the queue mutex.
+func (m *Mutex) unlockSlow(s int32) {
+	if s&mLocked != 0 {
+		panic("lockx: internal error: release of an unlocked Mutex")
+	}
+	if s&mStarving == 0 && (s&mWaiting == 0 || s&mWoken != 0) {
+		return
 	}
 	m.qmu.Lock()
-	m.release()
+	m.wake()
 	m.qmu.Unlock()
 }
 
-// release gives up the lock on behalf of its holder. m.qmu must be held.
-// While the lock is held only its holder may clear mLocked, and mWoken is
-// cleared only by a woken waiter taking a free lock or under qmu, so the
-// state cannot change under release until it clears mLocked.
-func (m *Mutex) release() {
+// wake gives the queue's head what a release owes it, unless someone else
+// will: in starvation mode the lock itself, otherwise a wake-up to compete
+// for it. m.qmu must be held.
+func (m *Mutex) wake() {
 	for {
 		s := m.state.Load()
-		if s&mLocked == 0 {
-			panic("lockx: internal error: release of an unlocked Mutex")
-		}
 		h := m.q.head
-		var next int32
-		status := woken
-		switch {
-		case h == nil:
-			next = s &^ mLocked
-		case s&mStarving != 0:
-			// Hand the lock straight to the starving head: mLocked stays
-			// set, so no newcomer can take it in between.
-			next = s &^ mStarving
-			status = granted
-		case s&mWoken != 0:
-			// A woken waiter is already competing; waking a second one
-			// would only make them race each other.
-			next = s &^ mLocked
-			h = nil
-		default:
-			next = s&^mLocked | mWoken
+		if h == nil {
+			return
 		}
-		if h != nil && h.next == nil {
+		next, status := s|mWoken, woken
+		switch {
+		case s&mStarving != 0:
+			if s&mLocked != 0 {
+				return // its holder's release will hand it over
+			}
+			// Nobody may take a released lock while mStarving is set, so
+			// it is still free: take it on h's behalf, so that no newcomer
+			// gets it between here and h waking.
+			next, status = (s|mLocked)&^mStarving, granted
+		case s&(mLocked|mWoken) != 0:
+			// A newcomer took the lock, and its release will wake h; or a
+			// woken waiter is already competing, and waking a second one
+			// would only make them race each other.
+			return
+		}
+		if h.next == nil {
 			next &^= mWaiting
 		}
-		if !m.state.CompareAndSwap(s, next) {
-			continue
-		}
-		if h != nil {
+		if m.state.CompareAndSwap(s, next) {
 			m.q.remove(h)
 			h.signal(status)
+			return
 		}
-		return
 	}
 }
 
@@ -448,31 +443,11 @@ func (m *Mutex) abandon(w *waiter) {
 			}
 		}
 	case woken:
-		// w holds mWoken, so no other waiter was woken. If the lock is
-		// held, its holder's release wakes the next waiter; if it is free,
-		// nobody will, so w must.
-		for {
-			s := m.state.Load()
-			next := s &^ mWoken
-			h := m.q.head
-			if s&mLocked != 0 || h == nil {
-				h = nil
-			} else {
-				next |= mWoken
-				if h.next == nil {
-					next &^= mWaiting
-				}
-			}
-			if m.state.CompareAndSwap(s, next) {
-				if h != nil {
-					m.q.remove(h)
-					h.signal(woken)
-				}
-				break
-			}
-		}
+		m.state.Add(-mWoken) // only w, which holds it, clears mWoken now
+		m.wake()
 	case granted:
-		m.release()
+		m.state.Add(-mLocked)
+		m.wake()
 	}
 }
 
@@ -527,7 +502,7 @@ func (m *RWMutex) RDo(f func()) {
 		panic("lockx: RWMutex.RDo: nil func")
 	}
 	if !m.rtryLock() {
-		m.lockSlow(context.Background(), false)
+		m.rlockSlow(context.Background())
 	}
 	defer m.runlock()
 	f()
@@ -570,7 +545,7 @@ func (m *RWMutex) RDoContext(ctx context.Context, f func()) error {
 		return err
 	}
 	if !m.rtryLock() {
-		if err := m.lockSlow(ctx, false); err != nil {
+		if err := m.rlockSlow(ctx); err != nil {
 			return err
 		}
 	}
@@ -579,29 +554,36 @@ func (m *RWMutex) RDoContext(ctx context.Context, f func()) error {
 	return nil
 }
 
-// rtryLock takes a read lock if no writer holds m and nobody is queued.
+// rtryLock counts a reader in, and reports whether it may stay: no writer
+// holds m and nobody is queued. If not, the caller must back out with
+// rlockSlow. Counting in first, as sync.RWMutex does, costs readers one
+// atomic add where a compare-and-swap loop would make them retry on each
+// other. While such a reader is counted in, a writer waiting to be let in
+// sees one reader more, and its back-out is a reader leaving like any other.
 func (m *RWMutex) rtryLock() bool {
-	for {
-		s := m.state.Load()
-		if s&(rwWriter|rwWaiting) != 0 {
-			return false
-		}
-		if m.state.CompareAndSwap(s, s+rwReader) {
-			return true
-		}
-	}
+	return m.state.Add(rwReader)&(rwWriter|rwWaiting) == 0
+}
+
+// rlockSlow backs out the reader rtryLock counted in, and waits its turn.
+func (m *RWMutex) rlockSlow(ctx context.Context) error {
+	m.runlock()
+	return m.lockSlow(ctx, false)
 }
 
 func (m *RWMutex) unlock() {
-	if !m.state.CompareAndSwap(rwWriter, 0) {
+	// Readers that counted themselves in and are about to back out may be
+	// in the state too; only a queue needs the slow path.
+	if s := m.state.Add(-rwWriter); s&rwWaiting != 0 {
 		m.unlockSlow()
 	}
 }
 
 func (m *RWMutex) runlock() {
-	// Only the last reader out can let a waiter in: while readers remain,
-	// the queue's head is a writer waiting for them.
-	// s == rwWaiting: no readers left, and (as a reader held m) no writer.
+	// Only the last one out can let a waiter in: while readers remain, the
+	// queue's head is a writer waiting for them.
+	// s == rwWaiting: no reader or writer left, and someone queued. A
+	// reader backing out while a writer holds m leaves the queue to the
+	// writer's release.
 	if s := m.state.Add(-rwReader); s == rwWaiting {
 		m.runlockSlow()
 	}
@@ -615,7 +597,6 @@ func (m *RWMutex) runlockSlow() {
 
 func (m *RWMutex) unlockSlow() {
 	m.qmu.Lock()
-	m.state.Add(-rwWriter) // only the holder clears rwWriter
 	m.dispatch()
 	m.qmu.Unlock()
 }

@@ -93,7 +93,8 @@ func abandonRacesRelease(t *testing.T, starving, behind bool) {
 			m.state.Store(m.state.Load() | mStarving)
 		}
 		cancel()
-		m.release()
+		m.state.Add(-mLocked) // release, as unlock and unlockSlow do
+		m.wake()
 		m.qmu.Unlock()
 		if err := <-errc; err != context.Canceled {
 			t.Errorf("DoContext = %v, want context.Canceled", err)
