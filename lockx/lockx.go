@@ -160,7 +160,7 @@ func (q *waitQueue) remove(w *waiter) {
 // first use.
 type Mutex struct {
 	// state holds mLocked, mWoken, mWaiting and mStarving. The fast paths
-	// are one compare-and-swap on it; everything else happens under qmu.
+	// are one atomic operation on it each; the queue is touched under qmu.
 	state atomic.Int32
 	// qmu guards q and every change to mWaiting and mStarving. It is held
 	// only for a few instructions at a time, never while anyone waits for
@@ -462,8 +462,8 @@ func (m *Mutex) abandon(w *waiter) {
 // together when it is done, so writers cannot starve readers.
 type RWMutex struct {
 	// state is rwWriter | rwWaiting | readers*rwReader. The fast paths are
-	// compare-and-swaps on it while nobody waits; everything else happens
-	// under qmu.
+	// one atomic operation on it each while nobody is queued; the queue is
+	// touched under qmu.
 	state atomic.Int64
 	qmu   sync.Mutex // guards q and every change to rwWaiting
 	q     waitQueue
@@ -572,30 +572,23 @@ func (m *RWMutex) rlockSlow(ctx context.Context) error {
 
 func (m *RWMutex) unlock() {
 	// Readers that counted themselves in and are about to back out may be
-	// in the state too; only a queue needs the slow path.
+	// in s too; only a queue needs the slow path.
 	if s := m.state.Add(-rwWriter); s&rwWaiting != 0 {
-		m.unlockSlow()
+		m.letIn()
 	}
 }
 
 func (m *RWMutex) runlock() {
-	// Only the last one out can let a waiter in: while readers remain, the
-	// queue's head is a writer waiting for them.
-	// s == rwWaiting: no reader or writer left, and someone queued. A
-	// reader backing out while a writer holds m leaves the queue to the
-	// writer's release.
+	// Only the last one out can let a waiter in (while readers remain, the
+	// queue's head is a writer waiting for them), and only if no writer
+	// holds m: a reader backing out from under a writer leaves the queue to
+	// the writer's release. So s == rwWaiting: nobody left, someone queued.
 	if s := m.state.Add(-rwReader); s == rwWaiting {
-		m.runlockSlow()
+		m.letIn()
 	}
 }
 
-func (m *RWMutex) runlockSlow() {
-	m.qmu.Lock()
-	m.dispatch()
-	m.qmu.Unlock()
-}
-
-func (m *RWMutex) unlockSlow() {
+func (m *RWMutex) letIn() {
 	m.qmu.Lock()
 	m.dispatch()
 	m.qmu.Unlock()

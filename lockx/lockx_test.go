@@ -495,11 +495,11 @@ func TestFIFO(t *testing.T) {
 	})
 }
 
-// TestNoStarvation: while goroutines hammer Do in tight loops, every Do
-// made from outside the loop still gets the lock within a bound. Without
-// the hand-off rule a woken waiter can lose the race to a barging
-// hammerer, whose next Do begins nanoseconds after its last ended, for as
-// long as the hammering lasts.
+// TestNoStarvation: while goroutines hammer Do in tight loops, each
+// barging in nanoseconds after its last release, a Do from outside the
+// loops still gets the lock within a bound. TestStarvationHandoff checks
+// the hand-off rule itself, deterministically; this checks the bound end to
+// end under real contention.
 func TestNoStarvation(t *testing.T) {
 	var (
 		mu      lockx.Mutex
@@ -515,9 +515,9 @@ func TestNoStarvation(t *testing.T) {
 			}
 		})
 	}
-	rounds := 200
+	rounds := 100
 	if testing.Short() {
-		rounds = 50
+		rounds = 20
 	}
 	var worst time.Duration
 	for range rounds {
