@@ -57,11 +57,13 @@
 //
 // WithRetries(n) makes up to n more attempts, only for requests that are
 // safe to repeat and only after failures that may pass: connection errors,
-// timed-out attempts, 429, 502, 503 and 504. A request is safe to repeat by
-// net/http's own rule: its method is GET, HEAD, OPTIONS or TRACE, or it
-// carries an Idempotency-Key or X-Idempotency-Key header; and its body, if
-// any, can be replayed through GetBody. A POST is never repeated unless its
-// caller says it may be.
+// timed-out attempts, 429, 502, 503 and 504. A request is safe to repeat when
+// it is idempotent, its method GET, HEAD, OPTIONS, TRACE, PUT or DELETE
+// (RFC 9110), or it carries an Idempotency-Key or X-Idempotency-Key header;
+// and its body, if any, can be replayed through GetBody (http.NewRequest sets
+// GetBody for in-memory bodies). A POST is never repeated unless its caller
+// says it may be: that a body can be replayed does not make sending it twice
+// harmless.
 //
 // Waits grow exponentially with full jitter (WithBackoff). A Retry-After
 // header replaces the computed wait; one longer than the backoff cap is not
@@ -759,8 +761,12 @@ func replayable(req *http.Request) bool {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return false
 	}
+	// The methods RFC 9110 defines as idempotent. net/http's own retry rule
+	// leaves out PUT and DELETE; they are in because a caller who sets
+	// WithRetries and sends a PUT with a replayable body asks for exactly
+	// this. A POST has no such promise, so it needs the header.
 	switch req.Method {
-	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
 		return true
 	}
 	return req.Header.Get("Idempotency-Key") != "" || req.Header.Get("X-Idempotency-Key") != ""

@@ -544,8 +544,9 @@ func TestDroppedConnection(t *testing.T) {
 	})
 }
 
-// TestOnlyIdempotentRetried follows net/http's rule: GET is repeated; POST
-// is not, unless it says it may be and its body can be replayed.
+// TestOnlyIdempotentRetried: GET, and PUT or DELETE with a replayable body,
+// are repeated; POST is not, unless it says it may be and its body can be
+// replayed.
 func TestOnlyIdempotentRetried(t *testing.T) {
 	var mu sync.Mutex
 	var bodies []string
@@ -563,6 +564,12 @@ func TestOnlyIdempotentRetried(t *testing.T) {
 		tries int64
 	}{
 		{"GET", func() *http.Request { r, _ := http.NewRequest("GET", srv.URL, nil); return r }, 3},
+		{"PUT", func() *http.Request { r, _ := http.NewRequest("PUT", srv.URL, strings.NewReader("p")); return r }, 3},
+		{"PUT, body not replayable", func() *http.Request {
+			r, _ := http.NewRequest("PUT", srv.URL, io.NopCloser(strings.NewReader("p")))
+			return r
+		}, 1},
+		{"DELETE", func() *http.Request { r, _ := http.NewRequest("DELETE", srv.URL, nil); return r }, 3},
 		{"POST", func() *http.Request { r, _ := http.NewRequest("POST", srv.URL, strings.NewReader("p")); return r }, 1},
 		{"POST with Idempotency-Key", func() *http.Request {
 			r, _ := http.NewRequest("POST", srv.URL, strings.NewReader("p"))
@@ -589,7 +596,7 @@ func TestOnlyIdempotentRetried(t *testing.T) {
 		}
 		mu.Lock()
 		for _, b := range bodies {
-			if tc.name != "GET" && b != "p" {
+			if tc.name != "GET" && tc.name != "DELETE" && b != "p" {
 				t.Errorf("%s: server got body %q, want the body replayed in full", tc.name, b)
 			}
 		}
