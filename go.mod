@@ -2,6 +2,7 @@ module github.com/leakproof/leakproof
 
 go 1.26.0
 
-require go.uber.org/goleak v1.3.0
-
-require golang.org/x/sync v0.25.0 // indirect
+require (
+	go.uber.org/goleak v1.3.0
+	golang.org/x/sync v0.25.0
+)
