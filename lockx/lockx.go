@@ -108,11 +108,16 @@ func (w *waiter) wait(done <-chan struct{}) bool {
 	}
 }
 
-// signal hands w its new status and wakes it. ready has room: the waiter
-// drained the previous signal before it could be queued again.
-func (w *waiter) signal(s waitStatus) {
-	w.status = s
-	w.ready <- struct{}{}
+// signal wakes w, if w is not nil, after w.status was set under the queue
+// mutex. It is called after the queue mutex is released, so that waking a
+// goroutine does not lengthen the lock's critical sections. By then w may
+// have given up and seen its new status on its own; the value then lands in
+// ready, unread. ready always has room: w drained the previous signal
+// before it could be queued again.
+func (w *waiter) signal() {
+	if w != nil {
+		w.ready <- struct{}{}
+	}
 }
 
 // A waitQueue is an intrusive FIFO list of waiters, so that a waiter that
@@ -384,25 +389,27 @@ func (m *Mutex) unlockSlow(s int32) {
 		return
 	}
 	m.qmu.Lock()
-	m.wake()
+	h := m.wake()
 	m.qmu.Unlock()
+	h.signal()
 }
 
 // wake gives the queue's head what a release owes it, unless someone else
 // will: in starvation mode the lock itself, otherwise a wake-up to compete
-// for it. m.qmu must be held.
-func (m *Mutex) wake() {
+// for it. It returns the waiter to signal once m.qmu, which must be held,
+// is released.
+func (m *Mutex) wake() *waiter {
 	for {
 		s := m.state.Load()
 		h := m.q.head
 		if h == nil {
-			return
+			return nil
 		}
 		next, status := s|mWoken, woken
 		switch {
 		case s&mStarving != 0:
 			if s&mLocked != 0 {
-				return // its holder's release will hand it over
+				return nil // its holder's release will hand it over
 			}
 			// Nobody may take a released lock while mStarving is set, so
 			// it is still free: take it on h's behalf, so that no newcomer
@@ -412,15 +419,15 @@ func (m *Mutex) wake() {
 			// A newcomer took the lock, and its release will wake h; or a
 			// woken waiter is already competing, and waking a second one
 			// would only make them race each other.
-			return
+			return nil
 		}
 		if h.next == nil {
 			next &^= mWaiting
 		}
 		if m.state.CompareAndSwap(s, next) {
 			m.q.remove(h)
-			h.signal(status)
-			return
+			h.status = status
+			return h
 		}
 	}
 }
@@ -429,8 +436,8 @@ func (m *Mutex) wake() {
 // the meantime is passed on, so the give-up loses nothing: a grant of the
 // lock is released, and a wake-up goes to the next waiter.
 func (m *Mutex) abandon(w *waiter) {
+	var next *waiter
 	m.qmu.Lock()
-	defer m.qmu.Unlock()
 	switch w.status {
 	case queued:
 		m.q.remove(w)
@@ -444,11 +451,13 @@ func (m *Mutex) abandon(w *waiter) {
 		}
 	case woken:
 		m.state.Add(-mWoken) // only w, which holds it, clears mWoken now
-		m.wake()
+		next = m.wake()
 	case granted:
 		m.state.Add(-mLocked)
-		m.wake()
+		next = m.wake()
 	}
+	m.qmu.Unlock()
+	next.signal()
 }
 
 // An RWMutex is a reader/writer lock whose critical sections are
@@ -590,8 +599,9 @@ func (m *RWMutex) runlock() {
 
 func (m *RWMutex) letIn() {
 	m.qmu.Lock()
-	m.dispatch()
+	in := m.dispatch()
 	m.qmu.Unlock()
+	signalAll(in)
 }
 
 // lockSlow takes m for reading or writing after the fast path failed,
@@ -636,8 +646,9 @@ func (m *RWMutex) lockSlow(ctx context.Context, write bool) error {
 		}
 		// Whatever w held or blocked (readers queued behind a writer that
 		// gave up) may now be let in.
-		m.dispatch()
+		in := m.dispatch()
 		m.qmu.Unlock()
+		signalAll(in)
 		return ctx.Err()
 	}
 	return m.won(ctx, write)
@@ -687,8 +698,10 @@ func (m *RWMutex) won(ctx context.Context, write bool) error {
 // dispatch lets in as many queued waiters, from the head, as the lock's
 // state allows, and keeps rwWaiting in step with the queue. m.qmu must be
 // held. Only releases (outside qmu) change the state concurrently, so each
-// grant is a compare-and-swap retried on their account.
-func (m *RWMutex) dispatch() {
+// grant is a compare-and-swap retried on their account. It returns the
+// waiters let in, chained through next, for signalAll once m.qmu is
+// released.
+func (m *RWMutex) dispatch() (in *waiter) {
 	for {
 		h := m.q.head
 		if h == nil {
@@ -711,7 +724,8 @@ func (m *RWMutex) dispatch() {
 			continue
 		}
 		m.q.remove(h)
-		h.signal(granted)
+		h.status = granted
+		h.next, in = in, h
 	}
 	if m.q.head == nil {
 		for {
@@ -720,6 +734,17 @@ func (m *RWMutex) dispatch() {
 				break
 			}
 		}
+	}
+	return in
+}
+
+// signalAll signals the waiters dispatch let in. RWMutex waiters are never
+// queued again, so their next fields are free for the chain.
+func signalAll(w *waiter) {
+	for w != nil {
+		next := w.next
+		w.signal()
+		w = next
 	}
 }
 

@@ -59,9 +59,10 @@ func TestStarvationHandoff(t *testing.T) {
 // without another waiter behind it. The waiter must not run f, and whatever
 // it was given must reach the next waiter or leave the lock free.
 //
-// The test holds the queue mutex while it cancels and releases, so the
-// waiter finds both its context ended and its signal sent, and either takes
-// the abandon path or wins and gives the lock back; repetition covers both.
+// The test holds the queue mutex while it cancels and releases, so a
+// waiter that sees its context end first finds, once it gets the queue
+// mutex, that the release was already made to it; a waiter that sees the
+// signal first wins and gives the lock back. Repetition covers both.
 func TestAbandonRacesRelease(t *testing.T) {
 	for _, starving := range []bool{false, true} {
 		for _, behind := range []bool{false, true} {
@@ -94,8 +95,9 @@ func abandonRacesRelease(t *testing.T, starving, behind bool) {
 		}
 		cancel()
 		m.state.Add(-mLocked) // release, as unlock and unlockSlow do
-		m.wake()
+		h := m.wake()
 		m.qmu.Unlock()
+		h.signal()
 		if err := <-errc; err != context.Canceled {
 			t.Errorf("DoContext = %v, want context.Canceled", err)
 		}
@@ -151,8 +153,9 @@ func rwAbandonRacesRelease(t *testing.T, write, behindWrite bool) {
 			m.qmu.Lock()
 			cancel()
 			m.state.Add(-rwWriter)
-			m.dispatch()
+			in := m.dispatch()
 			m.qmu.Unlock()
+			signalAll(in)
 			if err := <-errc; err != context.Canceled {
 				t.Errorf("got %v, want context.Canceled", err)
 			}
