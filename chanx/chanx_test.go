@@ -53,8 +53,8 @@ func TestNilChannel(t *testing.T) {
 // goroutines sending on and receiving from a channel that was never made.
 // With plain sends every one of them would block forever.
 func TestNilChannelPitfall(t *testing.T) {
+	before := runtime.NumGoroutine()
 	synctest.Test(t, func(t *testing.T) {
-		before := runtime.NumGoroutine()
 		var ch chan int // never made
 		errs := make(chan error, 200)
 		for i := range 100 {
@@ -69,11 +69,8 @@ func TestNilChannelPitfall(t *testing.T) {
 				t.Fatalf("got %v, want ErrNilChannel", err)
 			}
 		}
-		synctest.Wait() // every goroutine above has exited
-		if after := runtime.NumGoroutine(); after != before {
-			t.Errorf("goroutines: %d before, %d after", before, after)
-		}
 	})
+	leaktest.CheckGoroutines(t, before)
 }
 
 func TestNilContextPanics(t *testing.T) {

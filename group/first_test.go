@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/leakproof/leakproof/group"
+	"github.com/leakproof/leakproof/internal/leaktest"
 )
 
 // query is a replica that answers after d and ignores its context, the
@@ -31,8 +32,8 @@ func query(d time.Duration, answer string) func(context.Context) (string, error)
 // channel and one receive, two senders per round would block forever; with
 // First every goroutine is gone once the slowest query has answered.
 func TestFirstPitfall(t *testing.T) {
+	before := runtime.NumGoroutine()
 	synctest.Test(t, func(t *testing.T) {
-		before := runtime.NumGoroutine()
 		for round := range 4 {
 			got, err := group.First(context.Background(),
 				query(30*time.Millisecond, "slow"),
@@ -44,11 +45,8 @@ func TestFirstPitfall(t *testing.T) {
 			}
 		}
 		time.Sleep(30 * time.Millisecond) // the slowest query of the last round answers
-		synctest.Wait()
-		if after := runtime.NumGoroutine(); after > before { // goroutines outside the bubble may end meanwhile
-			t.Errorf("goroutines: %d before, %d after the slowest finished", before, after)
-		}
 	})
+	leaktest.CheckGoroutines(t, before)
 }
 
 // TestFirstDoesNotWaitForLosers on fake time, where the answer is exact.

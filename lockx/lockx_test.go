@@ -84,30 +84,7 @@ func TestPitfall(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	checkGoroutines(t, before)
-}
-
-// checkGoroutines fails t unless the goroutine count comes back to want
-// within a few seconds. It polls because a goroutine that has returned is
-// counted by the runtime until its thread has finished tearing it down, and
-// on a loaded machine that thread can be descheduled for milliseconds; for
-// the same reason want may include a goroutine of an earlier test that was
-// still going away, so a lower count passes too. (goleak, in TestMain,
-// checks exactly once every test has finished.)
-func checkGoroutines(t *testing.T, want int) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		n := runtime.NumGoroutine()
-		if n <= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Errorf("goroutines: %d before, %d after", want, n)
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
+	leaktest.CheckGoroutines(t, before)
 }
 
 // TestEarlyExits: every way out of f releases the lock.
@@ -401,7 +378,7 @@ func TestAbandonOne(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	checkGoroutines(t, before)
+	leaktest.CheckGoroutines(t, before)
 }
 
 // TestAbandonMany: 200 waiters give up at once, then the holder releases,

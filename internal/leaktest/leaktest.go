@@ -21,8 +21,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 )
@@ -74,3 +76,26 @@ func RuntimeLeaks() (report string, n int) {
 // Enabled reports whether the runtime's goroutineleak profile exists in this
 // binary.
 func Enabled() bool { return pprof.Lookup("goroutineleak") != nil }
+
+// CheckGoroutines fails t unless the number of goroutines comes down to at
+// most want within five seconds. It polls because a goroutine that has
+// returned is still counted until its thread has torn it down, and on a
+// loaded machine that thread can be descheduled for milliseconds; a lower
+// count passes because a goroutine of an earlier test may have been going
+// away when want was taken. Call it outside testing/synctest bubbles, whose
+// clocks do not move while it waits.
+func CheckGoroutines(t testing.TB, want int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := runtime.NumGoroutine()
+		if n <= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("goroutines: %d before, %d after", want, n)
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
