@@ -19,7 +19,6 @@ package leaktest
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -54,23 +53,25 @@ func (r runner) Run() int {
 // RuntimeLeaks returns the text of the runtime's goroutineleak profile and the
 // number of leaked goroutines it lists. Both are empty when the binary was not
 // built with GOEXPERIMENT=goroutineleakprofile; see Enabled.
-//
-// Writing the profile with debug=1 runs the leak-finding collection. It is
-// written twice because a goroutine blocked on another leaked goroutine's
-// channel is only found unreachable by the second collection.
 func RuntimeLeaks() (report string, n int) {
-	p := pprof.Lookup("goroutineleak")
+	// README: goroutineleak
+	p := pprof.Lookup("goroutineleak") // nil unless built with GOEXPERIMENT=goroutineleakprofile
 	if p == nil {
 		return "", 0
 	}
-	if err := p.WriteTo(io.Discard, 1); err != nil {
-		return fmt.Sprintf("leaktest: writing goroutineleak profile: %v\n", err), 1
-	}
+	// Writing with debug=1 runs the leak-finding collection. Write twice:
+	// a goroutine blocked on another leaked goroutine's channel is only
+	// found unreachable by the second collection.
 	var buf bytes.Buffer
-	if err := p.WriteTo(&buf, 1); err != nil {
-		return fmt.Sprintf("leaktest: writing goroutineleak profile: %v\n", err), 1
+	for range 2 {
+		buf.Reset()
+		if err := p.WriteTo(&buf, 1); err != nil {
+			return fmt.Sprintf("goroutineleak profile: %v\n", err), 1
+		}
 	}
-	return buf.String(), p.Count()
+	report, n = buf.String(), p.Count() // n > 0: leaked goroutines, listed in report
+	// README: end
+	return report, n
 }
 
 // Enabled reports whether the runtime's goroutineleak profile exists in this
