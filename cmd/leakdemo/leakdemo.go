@@ -1,0 +1,243 @@
+// Command leakdemo runs each classic goroutine leak twice in one process,
+// first written the leaky way in plain Go, then with leakproof, and prints
+// how many goroutines each version left behind.
+//
+//	go run ./cmd/leakdemo
+//	go run ./cmd/leakdemo -json
+//
+// Built with GOEXPERIMENT=goroutineleakprofile it adds the count from the
+// runtime's own goroutineleak profile. It exits 1 if a leakproof version
+// leaves anything behind.
+//
+// The plain versions really leak: their goroutines stay blocked until the
+// process exits. The demo never waits on them, so it cannot hang.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/leakproof/leakproof/fetch"
+	"github.com/leakproof/leakproof/internal/leaktest"
+)
+
+// Version is one run of a pitfall.
+type Version struct {
+	// Left is how many goroutines the run left behind once it settled.
+	Left int `json:"goroutines_left"`
+	// RuntimeLeaks is the growth of the runtime's goroutineleak profile,
+	// present only when the experiment is built in.
+	RuntimeLeaks *int `json:"runtime_leaks,omitempty"`
+	// Took is how long the run took, settling excluded.
+	Took time.Duration `json:"took_ns"`
+	// Err is set if the run did not do what it should have.
+	Err string `json:"error,omitempty"`
+}
+
+// Row is one pitfall, run both ways.
+type Row struct {
+	Pitfall   string  `json:"pitfall"`
+	Plain     Version `json:"plain"`
+	Leakproof Version `json:"leakproof"`
+}
+
+func main() {
+	asJSON := flag.Bool("json", false, "print the rows as JSON")
+	flag.Parse()
+	rows := run()
+	if *asJSON {
+		enc := json.NewEncoder(os.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rows); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+	} else {
+		printTable(os.Stdout, rows)
+	}
+	for _, r := range rows {
+		if failed(r.Leakproof) {
+			os.Exit(1)
+		}
+	}
+}
+
+func failed(v Version) bool {
+	return v.Left != 0 || v.Err != "" || (v.RuntimeLeaks != nil && *v.RuntimeLeaks != 0)
+}
+
+// run runs the six pitfalls, each plain then leakproof.
+func run() []Row {
+	ctx := context.Background()
+
+	// A server that never answers: each handler waits until its client
+	// goes away.
+	hang := func() *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			<-r.Context().Done()
+		}))
+	}
+	plainServer, leakproofServer := hang(), hang()
+	// The plain server is never closed: its handlers are part of what the
+	// plain version leaks, and closing it would wait for them forever.
+	defer func() {
+		leakproofServer.CloseClientConnections()
+		leakproofServer.Close()
+	}()
+	const ticks, every = 100, 10 * time.Millisecond // about a second of ticks
+
+	var timeouts, closed, saturated atomic.Int64
+	handle := func(_ *fetch.Response, err error) {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			timeouts.Add(1)
+		case errors.Is(err, fetch.ErrClosed):
+			closed.Add(1)
+		}
+	}
+
+	rows := []Row{
+		{
+			Pitfall:   "fan-out, one receive (3 queries x 4 rounds)",
+			Plain:     measure(func() error { fanOutPlain(ctx); return nil }),
+			Leakproof: measure(func() error { _, err := fanOutLeakproof(ctx); return err }),
+		},
+		{
+			Pitfall:   "send on a nil channel",
+			Plain:     measure(func() error { nilSendPlain(); return nil }),
+			Leakproof: measure(func() error { return nilSendLeakproof(ctx) }),
+		},
+		{
+			Pitfall:   "receive on a nil channel",
+			Plain:     measure(func() error { nilRecvPlain(); return nil }),
+			Leakproof: measure(func() error { return nilRecvLeakproof(ctx) }),
+		},
+		{
+			Pitfall:   "lock without unlock (10 adders)",
+			Plain:     measure(func() error { lockPlain(); return nil }),
+			Leakproof: measure(func() error { _, err := lockLeakproof(); return err }),
+		},
+		{
+			Pitfall:   "Add(5) with three Done",
+			Plain:     measure(func() error { waitGroupPlain(); return nil }),
+			Leakproof: measure(func() error { return waitGroupLeakproof(ctx) }),
+		},
+		{
+			Pitfall: "goroutine per tick, server never answers",
+			Plain:   measure(func() error { tickPlain(plainServer.URL, ticks, every); return nil }),
+			Leakproof: measure(func() error {
+				saturated.Store(int64(tickLeakproof(ctx, leakproofServer.URL, ticks, every, handle)))
+				return nil
+			}),
+		},
+	}
+	notes = append(notes, fmt.Sprintf("fetch: %d of %d ticks sent a request (%d timed out after 200ms, %d were cancelled by Close), %d found the client saturated",
+		ticks-saturated.Load(), ticks, timeouts.Load(), closed.Load(), saturated.Load()))
+	return rows
+}
+
+// measure runs f and counts the goroutines it left behind once they
+// settle, and, with the experiment, the growth of the runtime's leak profile.
+func measure(f func() error) Version {
+	before := runtime.NumGoroutine()
+	_, leaksBefore := leaktest.RuntimeLeaks()
+	start := time.Now()
+	err := f()
+	v := Version{Took: time.Since(start)}
+	if err != nil {
+		v.Err = err.Error()
+	}
+	v.Left = settle(before) - before
+	if leaktest.Enabled() {
+		_, leaksAfter := leaktest.RuntimeLeaks()
+		n := leaksAfter - leaksBefore
+		v.RuntimeLeaks = &n
+	}
+	return v
+}
+
+// settle waits for the goroutine count to come back to before, or to hold
+// still for a while, and returns it. Goroutines that are about to exit (a
+// First loser finishing its query, a server handler seeing its client go)
+// are not leaks; goroutines blocked forever hold the count still.
+func settle(before int) int {
+	const still, limit = 300 * time.Millisecond, 3 * time.Second
+	n, since, deadline := runtime.NumGoroutine(), time.Now(), time.Now().Add(limit)
+	for n != before && time.Since(since) < still && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+		if m := runtime.NumGoroutine(); m != n {
+			n, since = m, time.Now()
+		}
+	}
+	return n
+}
+
+func printTable(w io.Writer, rows []Row) {
+	profile := leaktest.Enabled()
+	head := []string{"pitfall", "plain: left", "took", "leakproof: left", "took"}
+	if profile {
+		head = []string{"pitfall", "plain: left", "runtime", "took", "leakproof: left", "runtime", "took"}
+	}
+	table := [][]string{head}
+	for _, r := range rows {
+		line := []string{r.Pitfall}
+		for _, v := range []Version{r.Plain, r.Leakproof} {
+			line = append(line, fmt.Sprint(v.Left))
+			if profile {
+				line = append(line, fmt.Sprint(*v.RuntimeLeaks))
+			}
+			line = append(line, duration(v.Took))
+		}
+		table = append(table, line)
+	}
+	width := make([]int, len(head))
+	for _, line := range table {
+		for i, cell := range line {
+			width[i] = max(width[i], len(cell))
+		}
+	}
+	for _, line := range table {
+		fmt.Fprintf(w, "%-*s", width[0], line[0])
+		for i, cell := range line[1:] {
+			fmt.Fprintf(w, "  %*s", width[i+1], cell)
+		}
+		fmt.Fprintln(w)
+	}
+	if profile {
+		fmt.Fprintln(w, "(runtime: goroutines the runtime's goroutineleak profile proves blocked forever; it cannot see a wait on a live network connection)")
+	}
+	fmt.Fprintln(w)
+	for _, r := range rows {
+		if r.Plain.Err != "" {
+			fmt.Fprintf(w, "%s: plain: %s\n", r.Pitfall, r.Plain.Err)
+		}
+		if r.Leakproof.Err != "" {
+			fmt.Fprintf(w, "%s: leakproof: %s\n", r.Pitfall, r.Leakproof.Err)
+		}
+	}
+	for _, line := range notes {
+		fmt.Fprintln(w, line)
+	}
+	if !profile {
+		fmt.Fprintln(w, "Build with GOEXPERIMENT=goroutineleakprofile to add the runtime's own leak count:")
+		fmt.Fprintln(w, "  GOEXPERIMENT=goroutineleakprofile go run ./cmd/leakdemo")
+	}
+}
+
+// duration rounds d for the table.
+func duration(d time.Duration) string {
+	if d < time.Millisecond {
+		return d.Round(time.Microsecond).String()
+	}
+	return d.Round(time.Millisecond).String()
+}
