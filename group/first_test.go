@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
@@ -256,13 +254,10 @@ func TestFirstConcurrent(t *testing.T) {
 	})
 }
 
-// childEnv selects TestChild's behaviour when this binary runs itself.
-const childEnv = "GROUP_TEST_CHILD"
-
 // TestChild does what must crash a process, in a child process. In a normal
 // run it does nothing.
 func TestChild(t *testing.T) {
-	if os.Getenv(childEnv) != "late-loser-panic" {
+	if leaktest.ChildMode() != "late-loser-panic" {
 		t.Skip("runs only as a child of TestFirstLateLoserPanicCrashes")
 	}
 	release := make(chan struct{})
@@ -286,19 +281,13 @@ func TestFirstLateLoserPanicCrashes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a child process")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"=late-loser-panic")
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("child did not finish within 60s:\n%s", out)
-	}
+	stdout, stderr, err := leaktest.RunChild(t, "TestChild", "late-loser-panic")
+	out := stdout + stderr
 	if err == nil {
 		t.Fatalf("child exited 0:\n%s", out)
 	}
 	for _, want := range []string{"First returned 1 <nil>", "panic: late loser", "TestChild.func2"} {
-		if !strings.Contains(string(out), want) {
+		if !strings.Contains(out, want) {
 			t.Errorf("child output does not contain %q:\n%s", want, out)
 		}
 	}

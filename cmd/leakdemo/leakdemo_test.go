@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"testing"
 	"time"
 
@@ -17,34 +15,28 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(leaktest.Main(m))
 }
 
-const childEnv = "LEAKDEMO_CHILD"
-
 // TestDemo runs the demo in a child process, since its plain versions leak
 // on purpose, and checks what it promises: every plain version leaves
 // goroutines behind, every leakproof version leaves none, in the runtime's
 // leak profile too when that is built in.
 func TestDemo(t *testing.T) {
-	if os.Getenv(childEnv) != "" {
+	if leaktest.ChildMode() == "demo" {
 		json.NewEncoder(os.Stdout).Encode(run())
 		os.Exit(0) // before goleak sees what the plain versions left
 	}
 	if testing.Short() {
 		t.Skip("the demo takes a few seconds")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestDemo$")
-	cmd.Env = append(os.Environ(), childEnv+"=1")
 	start := time.Now()
-	out, err := cmd.Output()
+	out, stderr, err := leaktest.RunChild(t, "TestDemo", "demo")
 	if err != nil {
-		t.Fatalf("demo failed after %v: %v\n%s", time.Since(start), err, out)
+		t.Fatalf("demo failed after %v: %v\n%s%s", time.Since(start), err, out, stderr)
 	}
 	if took := time.Since(start); took > 15*time.Second {
 		t.Errorf("demo took %v, promised under 15s", took)
 	}
 	var rows []Row
-	if err := json.Unmarshal(out, &rows); err != nil {
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatalf("demo output is not the rows: %v\n%s", err, out)
 	}
 	if len(rows) != 6 {

@@ -18,8 +18,10 @@ package leaktest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"testing"
@@ -99,4 +101,32 @@ func CheckGoroutines(t testing.TB, want int) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// childEnv carries the mode RunChild passes to the child.
+const childEnv = "LEAKTEST_CHILD_MODE"
+
+// ChildMode returns the mode this binary was started with by RunChild, or ""
+// in a normal run. A test that must leak or crash to prove a point does so
+// only when ChildMode says it runs as a child, and skips otherwise.
+func ChildMode() string { return os.Getenv(childEnv) }
+
+// RunChild runs this test binary again with only the test named test, with
+// ChildMode returning mode, and returns the child's stdout, its stderr and
+// the error from running it (an *exec.ExitError if it exited non-zero). It
+// is how a test proves something that would leak, or crash, its own binary.
+// A child still running after a minute is killed and fails t.
+func RunChild(t testing.TB, test, mode string) (stdout, stderr string, err error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), childEnv+"="+mode)
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		t.Fatalf("child %s (%s) did not finish within a minute:\n%s%s", test, mode, &out, &errOut)
+	}
+	return out.String(), errOut.String(), err
 }

@@ -1,12 +1,8 @@
 package leaktest
 
 import (
-	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 )
@@ -15,13 +11,10 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(Main(m))
 }
 
-// childEnv selects TestChild's behaviour when this binary runs itself.
-const childEnv = "LEAKTEST_CHILD"
-
-// TestChild is the deliberately leaky test the parent runs in a subprocess.
-// In a normal run it does nothing.
+// TestChild is the deliberately leaky test the tests below run in a child
+// process. In a normal run it does nothing.
 func TestChild(t *testing.T) {
-	switch os.Getenv(childEnv) {
+	switch ChildMode() {
 	case "":
 		t.Skip("runs only as a child of the tests below")
 	case "unreachable":
@@ -36,17 +29,10 @@ func TestChild(t *testing.T) {
 	}
 }
 
+// runChild runs TestChild in mode and returns all it printed.
 func runChild(t *testing.T, mode string) (string, error) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"="+mode)
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		t.Fatalf("child %q did not finish within 60s:\n%s", mode, out)
-	}
-	return string(out), err
+	stdout, stderr, err := RunChild(t, "TestChild", mode)
+	return stdout + stderr, err
 }
 
 var parked = make(chan int)
