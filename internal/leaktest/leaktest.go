@@ -14,6 +14,10 @@
 // still alive; the runtime profile finds goroutines blocked on something no
 // running goroutine can reach, which is a leak whether or not a test thought
 // to look. A binary fails if either check finds anything.
+//
+// Beside the check are the two helpers tests share: CheckGoroutines, for "the
+// goroutine count came back", and RunChild, for proving in a child process
+// what would leak or crash the test binary itself.
 package leaktest
 
 import (
