@@ -7,15 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"go.uber.org/goleak"
-
-	"github.com/leakproof/leakproof/internal/leaktest"
 )
-
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(leaktest.Main(m))
-}
 
 var (
 	goBlock = regexp.MustCompile("(?s)```go\n(.*?)```")

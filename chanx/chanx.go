@@ -54,7 +54,7 @@ var (
 // closed.
 func Send[T any](ctx context.Context, ch chan<- T, v T) error {
 	if ctx == nil {
-		panic("chanx.Send: nil Context")
+		panic("chanx: Send: nil Context")
 	}
 	if ch == nil {
 		return ErrNilChannel
@@ -89,7 +89,7 @@ func Send[T any](ctx context.Context, ch chan<- T, v T) error {
 func Recv[T any](ctx context.Context, ch <-chan T) (T, error) {
 	var zero T
 	if ctx == nil {
-		panic("chanx.Recv: nil Context")
+		panic("chanx: Recv: nil Context")
 	}
 	if ch == nil {
 		return zero, ErrNilChannel

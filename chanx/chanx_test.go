@@ -9,15 +9,9 @@ import (
 	"testing/synctest"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/leakproof/leakproof/chanx"
-	"github.com/leakproof/leakproof/internal/leaktest"
+	"github.com/leakproof/leakproof/internal/testenv"
 )
-
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(leaktest.Main(m))
-}
 
 // Tests that could block run in a synctest bubble: if a goroutine in the
 // bubble blocks forever, synctest.Test fails at once with a deadlock report
@@ -70,16 +64,16 @@ func TestNilChannelPitfall(t *testing.T) {
 			}
 		}
 	})
-	leaktest.CheckGoroutines(t, before)
+	testenv.CheckGoroutines(t, before)
 }
 
 func TestNilContextPanics(t *testing.T) {
 	ch := make(chan int, 1)
 	for name, f := range map[string]func(){
-		"chanx.Send: nil Context": func() { chanx.Send(nil, ch, 1) }, //lint:ignore SA1012 the nil Context is the test
-		"chanx.Recv: nil Context": func() { chanx.Recv(nil, ch) },    //lint:ignore SA1012 the nil Context is the test
+		"chanx: Send: nil Context": func() { chanx.Send(nil, ch, 1) }, //lint:ignore SA1012 the nil Context is the test
+		"chanx: Recv: nil Context": func() { chanx.Recv(nil, ch) },    //lint:ignore SA1012 the nil Context is the test
 	} {
-		if got := panicValue(f); got != name {
+		if got := testenv.PanicValue(f); got != name {
 			t.Errorf("panic = %v, want %q", got, name)
 		}
 	}
@@ -92,17 +86,11 @@ func TestSendOnClosedPanics(t *testing.T) {
 		"Send":    func() { chanx.Send(context.Background(), ch, 1) },
 		"TrySend": func() { chanx.TrySend(ch, 1) },
 	} {
-		err, ok := panicValue(f).(error)
+		err, ok := testenv.PanicValue(f).(error)
 		if !ok || err.Error() != "send on closed channel" {
 			t.Errorf("%s on a closed channel: panic = %v, want the runtime's send on closed channel", name, err)
 		}
 	}
-}
-
-func panicValue(f func()) (v any) {
-	defer func() { v = recover() }()
-	f()
-	return nil
 }
 
 // TestConsumerCancels is the producer left behind: its consumer walks away

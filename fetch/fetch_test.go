@@ -18,14 +18,11 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/leakproof/leakproof/fetch"
-	"github.com/leakproof/leakproof/internal/leaktest"
+	"github.com/leakproof/leakproof/internal/testenv"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(leaktest.Main(m)) }
 
 // Every test talks to real httptest servers on 127.0.0.1. Cleanups run last
 // in, first out, so a test that creates its server, then its client, closes
@@ -1074,16 +1071,10 @@ func TestPanics(t *testing.T) {
 		"fetch: Go: nil done func":                                      func() { c.Go(ctx, "http://x/", nil) },
 		"fetch: TryGo: nil done func":                                   func() { c.TryGo(ctx, "http://x/", nil) },
 	} {
-		if got := panicValue(f); got != want {
+		if got := testenv.PanicValue(f); got != want {
 			t.Errorf("panic = %v, want %q", got, want)
 		}
 	}
-}
-
-func panicValue(f func()) (v any) {
-	defer func() { v = recover() }()
-	f()
-	return nil
 }
 
 func TestParseRetryAfter(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/leakproof/leakproof/group"
-	"github.com/leakproof/leakproof/internal/leaktest"
+	"github.com/leakproof/leakproof/internal/testenv"
 )
 
 // query is a replica that answers after d and ignores its context, the
@@ -44,7 +44,7 @@ func TestFirstPitfall(t *testing.T) {
 		}
 		time.Sleep(30 * time.Millisecond) // the slowest query of the last round answers
 	})
-	leaktest.CheckGoroutines(t, before)
+	testenv.CheckGoroutines(t, before)
 }
 
 // TestFirstDoesNotWaitForLosers on fake time, where the answer is exact.
@@ -199,7 +199,7 @@ func TestFirstPanic(t *testing.T) {
 			return 0, ctx.Err()
 		}
 		boom := func(context.Context) (int, error) { panic(errSentinel) }
-		v := panicValue(func() { group.First(context.Background(), loser, boom) })
+		v := testenv.PanicValue(func() { group.First(context.Background(), loser, boom) })
 		if v != errSentinel {
 			t.Errorf("First re-raised %v, want the original value", v)
 		}
@@ -257,7 +257,7 @@ func TestFirstConcurrent(t *testing.T) {
 // TestChild does what must crash a process, in a child process. In a normal
 // run it does nothing.
 func TestChild(t *testing.T) {
-	if leaktest.ChildMode() != "late-loser-panic" {
+	if testenv.ChildMode() != "late-loser-panic" {
 		t.Skip("runs only as a child of TestFirstLateLoserPanicCrashes")
 	}
 	release := make(chan struct{})
@@ -281,7 +281,7 @@ func TestFirstLateLoserPanicCrashes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a child process")
 	}
-	stdout, stderr, err := leaktest.RunChild(t, "TestChild", "late-loser-panic")
+	stdout, stderr, err := testenv.RunChild(t, "TestChild", "late-loser-panic")
 	out := stdout + stderr
 	if err == nil {
 		t.Fatalf("child exited 0:\n%s", out)

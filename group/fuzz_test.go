@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leakproof/leakproof/group"
+	"github.com/leakproof/leakproof/internal/testenv"
 )
 
 // FuzzGroup drives random sequences of Add, Done, Go and short WaitContext
@@ -49,7 +50,7 @@ func runOps(t *testing.T, ops []byte) {
 		switch op & 7 {
 		case 0, 7: // Add(delta) with delta in -2..3
 			delta := arg%6 - 2
-			v := panicValue(func() { g.Add(delta) })
+			v := testenv.PanicValue(func() { g.Add(delta) })
 			if outran := adds+delta < 0; outran != (v != nil) {
 				t.Fatalf("op %d: Add(%d) with %d pending: panic = %v, model says outran = %v", i, delta, adds, v, outran)
 			}
@@ -57,7 +58,7 @@ func runOps(t *testing.T, ops []byte) {
 				adds += delta
 			}
 		case 1: // Done
-			v := panicValue(g.Done)
+			v := testenv.PanicValue(func() { g.Done() })
 			if outran := adds == 0; outran != (v != nil) {
 				t.Fatalf("op %d: Done with %d pending: panic = %v, model says outran = %v", i, adds, v, outran)
 			}

@@ -13,13 +13,9 @@ import (
 	"testing/synctest"
 	"time"
 
-	"go.uber.org/goleak"
-
 	"github.com/leakproof/leakproof/group"
-	"github.com/leakproof/leakproof/internal/leaktest"
+	"github.com/leakproof/leakproof/internal/testenv"
 )
-
-func TestMain(m *testing.M) { goleak.VerifyTestMain(leaktest.Main(m)) }
 
 // Tests that could block run in a synctest bubble: a goroutine in the bubble
 // that blocks forever makes synctest.Test fail at once with a deadlock
@@ -29,12 +25,6 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(leaktest.Main(m)) }
 func line() int {
 	_, _, l, _ := runtime.Caller(1)
 	return l
-}
-
-func panicValue(f func()) (v any) {
-	defer func() { v = recover() }()
-	f()
-	return nil
 }
 
 // drift waits for g with a one-second timeout and returns the report.
@@ -196,14 +186,14 @@ func TestDriftSeveralAddSites(t *testing.T) {
 func TestDoneOutranAddPanics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var g group.Group
-		v := panicValue(g.Done)
+		v := testenv.PanicValue(func() { g.Done() })
 		msg, _ := v.(string)
 		if !strings.Contains(msg, "Done outran Add") || !strings.Contains(msg, "group_test.go:") {
 			t.Fatalf("Done on an empty group: panic = %v, want one naming Done outran Add and the caller's line", v)
 		}
 		// The line named is the caller's: a Done called directly on line L.
 		var at int
-		v = panicValue(func() {
+		v = testenv.PanicValue(func() {
 			at = line() + 1
 			g.Done()
 		})
@@ -214,18 +204,18 @@ func TestDoneOutranAddPanics(t *testing.T) {
 		// A running task is not an Add: Done cannot retire it.
 		release := make(chan struct{})
 		g.Go(func() { <-release })
-		if v := panicValue(g.Done); v == nil {
+		if v := testenv.PanicValue(func() { g.Done() }); v == nil {
 			t.Error("Done with only a task running did not panic")
 		}
 		g.Add(2)
-		if v, _ := panicValue(func() { g.Add(-3) }).(string); !strings.Contains(v, "Group.Add(-3)") || !strings.Contains(v, "below zero") {
+		if v, _ := testenv.PanicValue(func() { g.Add(-3) }).(string); !strings.Contains(v, "Group.Add(-3)") || !strings.Contains(v, "below zero") {
 			t.Errorf("Add(-3) with 2 pending: panic = %q", v)
 		}
 		// A misuse that panicked changed nothing: the group still counts right.
 		g.Add(-2)
 		close(release)
 		g.Wait()
-		if v, _ := panicValue(func() { g.Add(1 << 40) }).(string); !strings.Contains(v, "overflow") {
+		if v, _ := testenv.PanicValue(func() { g.Add(1 << 40) }).(string); !strings.Contains(v, "overflow") {
 			t.Errorf("Add(1<<40): panic = %q, want overflow", v)
 		}
 		g.Wait()
@@ -245,12 +235,12 @@ func TestNilArgumentsPanic(t *testing.T) {
 		"group: First: nil Context":             func() { group.First[int](nil, nil) },  //lint:ignore SA1012 the nil Context is the test
 		"group: First: fns[1] is nil":           func() { group.First(ctx, func(context.Context) (int, error) { return 1, nil }, nil) },
 	} {
-		if got := panicValue(f); got != want {
+		if got := testenv.PanicValue(f); got != want {
 			t.Errorf("panic = %v, want %q", got, want)
 		}
 	}
 	want := "group: Group.SetLimit(0): a group that can run nothing would block Go forever"
-	if got := panicValue(func() { g.SetLimit(0) }); got != want {
+	if got := testenv.PanicValue(func() { g.SetLimit(0) }); got != want {
 		t.Errorf("panic = %v, want %q", got, want)
 	}
 }
@@ -357,7 +347,7 @@ func TestWaitContextLeavesNothing(t *testing.T) {
 			t.Errorf("WaitContext after the task ended = %v", err)
 		}
 	})
-	leaktest.CheckGoroutines(t, before)
+	testenv.CheckGoroutines(t, before)
 }
 
 // TestSetLimit: the limit bounds the tasks running and the goroutines
@@ -428,7 +418,7 @@ func TestSetLimitWhileRunningPanics(t *testing.T) {
 		var g group.Group
 		release := make(chan struct{})
 		g.Go(func() { <-release })
-		v, _ := panicValue(func() { g.SetLimit(2) }).(string)
+		v, _ := testenv.PanicValue(func() { g.SetLimit(2) }).(string)
 		if !strings.Contains(v, "Group.SetLimit(2) while 1 tasks are running") {
 			t.Errorf("panic = %q", v)
 		}
@@ -501,7 +491,7 @@ func TestPanicReraised(t *testing.T) {
 		}
 		g.Go(panicsWithBoom)
 		close(release)
-		p, ok := panicValue(g.Wait).(*group.PanicError)
+		p, ok := testenv.PanicValue(g.Wait).(*group.PanicError)
 		if !ok {
 			t.Fatal("Wait did not re-raise a *PanicError")
 		}
@@ -535,7 +525,7 @@ func TestPanicErrorUnwraps(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var g group.Group
 		g.Go(func() { panic(fmt.Errorf("wrapped: %w", errSentinel)) })
-		err, _ := panicValue(g.Wait).(error)
+		err, _ := testenv.PanicValue(g.Wait).(error)
 		if !errors.Is(err, errSentinel) {
 			t.Errorf("re-raised %v, does not unwrap to the original error", err)
 		}
@@ -546,7 +536,7 @@ func TestPanicErrorUnwraps(t *testing.T) {
 
 		// panic(nil) is a panic too.
 		g.Go(func() { panic(nil) })
-		err, _ = panicValue(g.Wait).(error)
+		err, _ = testenv.PanicValue(g.Wait).(error)
 		var pn *runtime.PanicNilError
 		if !errors.As(err, &pn) {
 			t.Errorf("panic(nil) re-raised as %v, want a *runtime.PanicNilError inside", err)
@@ -566,7 +556,7 @@ func TestSeveralPanics(t *testing.T) {
 		for range 2 {
 			g.Go(func() { <-first; panic("later") })
 		}
-		p := panicValue(g.Wait).(*group.PanicError)
+		p := testenv.PanicValue(g.Wait).(*group.PanicError)
 		if p.Value != "first" || !strings.Contains(p.Error(), "(and 2 more tasks panicked)") {
 			t.Errorf("re-raised %v", p.Error())
 		}
@@ -584,7 +574,7 @@ func TestWaitContextReraises(t *testing.T) {
 		synctest.Wait()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		p, ok := panicValue(func() { g.WaitContext(ctx) }).(*group.PanicError)
+		p, ok := testenv.PanicValue(func() { g.WaitContext(ctx) }).(*group.PanicError)
 		if !ok || p.Value != "boom" {
 			t.Errorf("WaitContext re-raised %v, want the task's panic", p)
 		}
@@ -651,7 +641,7 @@ func TestWithContextEnds(t *testing.T) {
 		if !errors.As(<-sawCause, &p) || p.Value != "boom" {
 			t.Error("the panic did not end the context with itself as the cause")
 		}
-		panicValue(g.Wait)
+		testenv.PanicValue(g.Wait)
 
 		// Not when WaitContext gives up: that cancels nothing.
 		g, ctx = group.WithContext(context.Background())

@@ -12,15 +12,9 @@ import (
 	"testing/synctest"
 	"time"
 
-	"go.uber.org/goleak"
-
-	"github.com/leakproof/leakproof/internal/leaktest"
+	"github.com/leakproof/leakproof/internal/testenv"
 	"github.com/leakproof/leakproof/lockx"
 )
-
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(leaktest.Main(m))
-}
 
 // Tests that could block run in a synctest bubble where they can: a
 // goroutine left waiting for a lock is durably blocked there, so a lost
@@ -45,12 +39,6 @@ func waitBounded(t *testing.T, wg *sync.WaitGroup, d time.Duration) {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("goroutines still running after %v (lost wake-up?):\n%s", d, buf[:runtime.Stack(buf, true)])
 	}
-}
-
-func panicValue(f func()) (v any) {
-	defer func() { v = recover() }()
-	f()
-	return nil
 }
 
 // TestPitfall is the pitfall as a scenario: ten goroutines each add one to a
@@ -84,7 +72,7 @@ func TestPitfall(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	leaktest.CheckGoroutines(t, before)
+	testenv.CheckGoroutines(t, before)
 }
 
 // TestEarlyExits: every way out of f releases the lock.
@@ -143,7 +131,7 @@ func TestPanics(t *testing.T) {
 			"Guarded.DoContext":  func(f func()) { g.DoContext(ctx, func(*int) { f() }) },
 		} {
 			want := &boom{1}
-			if got := panicValue(func() { do(func() { panic(want) }) }); got != want {
+			if got := testenv.PanicValue(func() { do(func() { panic(want) }) }); got != want {
 				t.Errorf("%s: recovered %v, want the same value %v", name, got, want)
 			}
 			for _, err := range []error{lockx.Idle(&mu), lockx.RWIdle(&rw), lockx.GuardedIdle(&g)} {
@@ -191,7 +179,7 @@ func TestNilPanics(t *testing.T) {
 		"lockx: Guarded.DoContext: nil func":    func() { g.DoContext(ctx, nil) },
 		"lockx: Guarded.DoContext: nil Context": func() { g.DoContext(nil, func(*int) {}) }, //lint:ignore SA1012 the nil Context is the test
 	} {
-		if got := panicValue(f); got != want {
+		if got := testenv.PanicValue(f); got != want {
 			t.Errorf("panic = %v, want %q", got, want)
 		}
 	}
@@ -378,7 +366,7 @@ func TestAbandonOne(t *testing.T) {
 			t.Error(err)
 		}
 	})
-	leaktest.CheckGoroutines(t, before)
+	testenv.CheckGoroutines(t, before)
 }
 
 // TestAbandonMany: 200 waiters give up at once, then the holder releases,

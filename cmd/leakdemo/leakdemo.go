@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"github.com/leakproof/leakproof/fetch"
-	"github.com/leakproof/leakproof/internal/leaktest"
+	"github.com/leakproof/leakproof/internal/leakprofile"
 )
 
 // Version is one run of a pitfall.
@@ -150,7 +150,7 @@ func run() []Row {
 // settle, and, with the experiment, the growth of the runtime's leak profile.
 func measure(f func() error) Version {
 	before := runtime.NumGoroutine()
-	_, leaksBefore := leaktest.RuntimeLeaks()
+	_, leaksBefore := leakprofile.Read()
 	start := time.Now()
 	err := f()
 	v := Version{Took: time.Since(start)}
@@ -158,8 +158,8 @@ func measure(f func() error) Version {
 		v.Err = err.Error()
 	}
 	v.Left = settle(before) - before
-	if leaktest.Enabled() {
-		_, leaksAfter := leaktest.RuntimeLeaks()
+	if leakprofile.Available() {
+		_, leaksAfter := leakprofile.Read()
 		n := leaksAfter - leaksBefore
 		v.RuntimeLeaks = &n
 	}
@@ -183,7 +183,7 @@ func settle(before int) int {
 }
 
 func printTable(w io.Writer, rows []Row) {
-	profile := leaktest.Enabled()
+	profile := leakprofile.Available()
 	head := []string{"pitfall", "plain: left", "took", "leakproof: left", "took"}
 	if profile {
 		head = []string{"pitfall", "plain: left", "runtime", "took", "leakproof: left", "runtime", "took"}

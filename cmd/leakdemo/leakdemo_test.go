@@ -6,21 +6,16 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
-
-	"github.com/leakproof/leakproof/internal/leaktest"
+	"github.com/leakproof/leakproof/internal/testenv"
+	"github.com/leakproof/leakproof/leaktest"
 )
-
-func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(leaktest.Main(m))
-}
 
 // TestDemo runs the demo in a child process, since its plain versions leak
 // on purpose, and checks what it promises: every plain version leaves
 // goroutines behind, every leakproof version leaves none, in the runtime's
 // leak profile too when that is built in.
 func TestDemo(t *testing.T) {
-	if leaktest.ChildMode() == "demo" {
+	if testenv.ChildMode() == "demo" {
 		json.NewEncoder(os.Stdout).Encode(run())
 		os.Exit(0) // before goleak sees what the plain versions left
 	}
@@ -28,7 +23,7 @@ func TestDemo(t *testing.T) {
 		t.Skip("the demo takes a few seconds")
 	}
 	start := time.Now()
-	out, stderr, err := leaktest.RunChild(t, "TestDemo", "demo")
+	out, stderr, err := testenv.RunChild(t, "TestDemo", "demo")
 	if err != nil {
 		t.Fatalf("demo failed after %v: %v\n%s%s", time.Since(start), err, out, stderr)
 	}
@@ -49,8 +44,8 @@ func TestDemo(t *testing.T) {
 		if failed(r.Leakproof) {
 			t.Errorf("%s: the leakproof version left something behind: %+v", r.Pitfall, r.Leakproof)
 		}
-		if (r.Leakproof.RuntimeLeaks != nil) != leaktest.Enabled() {
-			t.Errorf("%s: runtime leak count present = %v, want %v", r.Pitfall, r.Leakproof.RuntimeLeaks != nil, leaktest.Enabled())
+		if (r.Leakproof.RuntimeLeaks != nil) != leaktest.Available() {
+			t.Errorf("%s: runtime leak count present = %v, want %v", r.Pitfall, r.Leakproof.RuntimeLeaks != nil, leaktest.Available())
 		}
 	}
 }

@@ -1,20 +1,21 @@
-package leaktest
+package leaktest_test
 
 import (
 	"strings"
 	"testing"
 
-	"go.uber.org/goleak"
+	"github.com/leakproof/leakproof/internal/testenv"
+	"github.com/leakproof/leakproof/leaktest"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(Main(m))
+	leaktest.VerifyTestMain(m)
 }
 
 // TestChild is the deliberately leaky test the tests below run in a child
 // process. In a normal run it does nothing.
 func TestChild(t *testing.T) {
-	switch ChildMode() {
+	switch testenv.ChildMode() {
 	case "":
 		t.Skip("runs only as a child of the tests below")
 	case "unreachable":
@@ -31,7 +32,7 @@ func TestChild(t *testing.T) {
 
 // runChild runs TestChild in mode and returns all it printed.
 func runChild(t *testing.T, mode string) (string, error) {
-	stdout, stderr, err := RunChild(t, "TestChild", mode)
+	stdout, stderr, err := testenv.RunChild(t, "TestChild", mode)
 	return stdout + stderr, err
 }
 
@@ -68,7 +69,7 @@ func TestRuntimeProfileFails(t *testing.T) {
 		t.Fatalf("leaky child exited 0; output:\n%s", out)
 	}
 	want := goleakSays
-	if Enabled() {
+	if leaktest.Available() {
 		want = runtimeSays
 	} else {
 		t.Log("built without GOEXPERIMENT=goroutineleakprofile: only goleak can see this leak")

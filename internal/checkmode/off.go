@@ -1,0 +1,6 @@
+//go:build !race && !lockxcheck
+
+package checkmode
+
+// On reports whether this build checks for deadlocks before they hang.
+const On = false
