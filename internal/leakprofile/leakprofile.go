@@ -19,7 +19,6 @@ func Available() bool { return pprof.Lookup("goroutineleak") != nil }
 // leaked goroutines it lists; both are empty when the profile is not
 // available.
 func Read() (report string, n int) {
-	// README: goroutineleak
 	p := pprof.Lookup("goroutineleak") // nil unless the runtime has the profile
 	if p == nil {
 		return "", 0
@@ -35,6 +34,5 @@ func Read() (report string, n int) {
 		}
 	}
 	report, n = buf.String(), p.Count() // n > 0: leaked goroutines, listed in report
-	// README: end
 	return report, n
 }
