@@ -1,33 +1,3 @@
-// Package chanx sends and receives on channels without the ways that
-// leave a goroutine blocked forever.
-//
-// A plain send or receive blocks forever on a nil channel, and on a live
-// channel whose other side has gone away. Send and Recv refuse a nil channel
-// with ErrNilChannel and give up with ctx.Err() when ctx ends; TrySend and
-// TryRecv never block at all.
-//
-// # Which outcome wins
-//
-// Each function checks ctx before it touches the channel: once ctx has
-// ended, Send sends nothing and Recv receives nothing, even when the channel
-// is ready. A producer or consumer loop built on them therefore stops at
-// the first call after cancellation, however busy the channel is; a plain
-// select that picks at random between a ready channel and a done ctx keeps
-// going for as many rounds as the coin says. While a call waits, whichever
-// of the channel and ctx becomes ready first wins.
-//
-// # Closed channels
-//
-// Recv reports a closed, drained channel as ErrClosed. Send on a closed
-// channel panics, as the built-in send does: only the owner of a channel
-// closes it, after its last send, so a send after close is an ownership bug
-// that must stay loud rather than become an error nobody checks.
-//
-// # Two reasons to stop
-//
-// A component often has to stop waiting when either the caller gives up or
-// the component itself shuts down. Join the two into one context with
-// context.AfterFunc; see the Stopper example.
 package chanx
 
 import (
@@ -38,16 +8,16 @@ import (
 var (
 	// ErrNilChannel is returned for a nil channel, which would block forever.
 	ErrNilChannel = errors.New("chanx: nil channel")
-	// ErrClosed is returned by Recv and TryRecv for a closed, drained channel.
+	// ErrClosed is returned by [Recv] and [TryRecv] for a closed, drained channel.
 	ErrClosed = errors.New("chanx: channel closed")
-	// ErrWouldBlock is returned by TrySend and TryRecv when the channel is
+	// ErrWouldBlock is returned by [TrySend] and [TryRecv] when the channel is
 	// not ready.
 	ErrWouldBlock = errors.New("chanx: would block")
 )
 
 // Send sends v on ch, blocking until ch accepts it or ctx ends.
 //
-// It returns nil once v is sent; ErrNilChannel at once if ch is nil; and
+// It returns nil once v is sent; [ErrNilChannel] at once if ch is nil; and
 // ctx.Err() if ctx ends first, in which case v was not sent. If ctx has
 // already ended, Send returns ctx.Err() without sending even when ch has
 // room. Send panics if ctx is nil, and, like the built-in send, if ch is
@@ -81,7 +51,7 @@ func Send[T any](ctx context.Context, ch chan<- T, v T) error {
 // or ctx ends.
 //
 // Buffered values are delivered before closure is reported: Recv returns
-// ErrClosed only once ch is closed and drained. It returns ErrNilChannel at
+// [ErrClosed] only once ch is closed and drained. It returns [ErrNilChannel] at
 // once if ch is nil, and ctx.Err() if ctx ends first, in which case nothing
 // was received. If ctx has already ended, Recv returns ctx.Err() even when a
 // value is ready. On any error the value is T's zero value. Recv panics if
@@ -112,8 +82,8 @@ func Recv[T any](ctx context.Context, ch <-chan T) (T, error) {
 
 // TrySend sends v on ch only if ch can accept it now; it never blocks.
 //
-// It returns nil if v was sent, ErrNilChannel if ch is nil, and
-// ErrWouldBlock if ch has no room and no receiver waiting. It is the
+// It returns nil if v was sent, [ErrNilChannel] if ch is nil, and
+// [ErrWouldBlock] if ch has no room and no receiver waiting. It is the
 // refactor for a send in a select with a default case. TrySend panics, like
 // the built-in send, if ch is closed.
 func TrySend[T any](ch chan<- T, v T) error {
@@ -130,8 +100,8 @@ func TrySend[T any](ch chan<- T, v T) error {
 
 // TryRecv receives a value from ch only if one is ready now; it never blocks.
 //
-// It returns the value and nil; or ErrNilChannel if ch is nil, ErrClosed if
-// ch is closed and drained, and ErrWouldBlock if no value is ready, each
+// It returns the value and nil; or [ErrNilChannel] if ch is nil, [ErrClosed] if
+// ch is closed and drained, and [ErrWouldBlock] if no value is ready, each
 // with T's zero value.
 func TryRecv[T any](ch <-chan T) (T, error) {
 	if ch == nil {
