@@ -1,0 +1,72 @@
+package group
+
+import (
+	"context"
+
+	"github.com/leakproof/leakproof/internal/checkmode"
+	"github.com/leakproof/leakproof/internal/grouphook"
+)
+
+// Package errgroup is a Group whose tasks return errors. It reaches these
+// entry points through internal/grouphook, whose doc says why; each starts
+// a func() error on the core directly, so a task is one closure, as in
+// x/sync/errgroup.
+func init() {
+	grouphook.Set(grouphook.Core[Group]{
+		SetCancel:   func(g *Group, cancel context.CancelCauseFunc) { g.cancel = cancel },
+		Go:          (*Group).goErr,
+		GoContext:   (*Group).goContextErr,
+		TryGo:       (*Group).tryGoErr,
+		SetLimit:    (*Group).setLimit,
+		Wait:        (*Group).waitErr,
+		WaitContext: (*Group).waitContextErr,
+	})
+}
+
+// The taskSite calls below pass 1: errgroup's method is one frame more
+// between them and the user's Go line.
+
+func (g *Group) goErr(f func() error) bool {
+	if g.sem != nil {
+		if cap(g.sem) == 0 {
+			return false // SetLimit(0): the wait for a slot would never end
+		}
+		g.sem <- struct{}{}
+	}
+	g.start(nil, f, g.taskSite(codePtr(f), 1))
+	return true
+}
+
+func (g *Group) goContextErr(ctx context.Context, f func() error) error {
+	if err := g.acquire(ctx); err != nil {
+		return err
+	}
+	g.start(nil, f, g.taskSite(codePtr(f), 1))
+	return nil
+}
+
+func (g *Group) tryGoErr(f func() error) bool {
+	if !g.tryAcquire() {
+		return false
+	}
+	g.start(nil, f, g.taskSite(codePtr(f), 1))
+	return true
+}
+
+func (g *Group) waitErr(method string, stop bool) error {
+	if checkmode.On {
+		g.own.check(method)
+	}
+	if stop && g.cancel != nil {
+		g.cancel(nil)
+	}
+	g.waitAll()
+	return g.firstErr()
+}
+
+func (g *Group) waitContextErr(ctx context.Context) error {
+	if err := g.WaitContext(ctx); err != nil {
+		return err
+	}
+	return g.firstErr()
+}
