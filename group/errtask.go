@@ -3,7 +3,6 @@ package group
 import (
 	"context"
 
-	"github.com/leakproof/leakproof/internal/checkmode"
 	"github.com/leakproof/leakproof/internal/grouphook"
 )
 
@@ -54,9 +53,7 @@ func (g *Group) tryGoErr(f func() error) bool {
 }
 
 func (g *Group) waitErr(method string, stop bool) error {
-	if checkmode.On {
-		g.own.check(method)
-	}
+	g.checkNotOwnTask(method)
 	if stop && g.cancel != nil {
 		g.cancel(nil)
 	}

@@ -75,9 +75,7 @@ func WithContext(ctx context.Context) (*Group, context.Context) {
 // WithContext, Stop is Wait. Tasks that ignore the context still run to
 // their end: Stop waits for them.
 func (g *Group) Stop() {
-	if checkmode.On {
-		g.own.check("group: Group.Stop")
-	}
+	g.checkNotOwnTask("group: Group.Stop")
 	if g.cancel != nil {
 		g.cancel(nil)
 	}
@@ -375,10 +373,17 @@ func (g *Group) wake(s uint64) {
 // itself pending. In checked mode (see the package doc) Wait panics then
 // instead.
 func (g *Group) Wait() {
-	if checkmode.On {
-		g.own.check("group: Group.Wait")
-	}
+	g.checkNotOwnTask("group: Group.Wait")
 	g.waitAll()
+}
+
+// checkNotOwnTask panics, in checked mode, if the caller is one of g's
+// tasks; method names the caller's method for the message. Only a group
+// with tasks running can have been called from one.
+func (g *Group) checkNotOwnTask(method string) {
+	if checkmode.On && (g.state.Load()>>1)&taskMax != 0 {
+		g.own.check(method)
+	}
 }
 
 func (g *Group) waitAll() {

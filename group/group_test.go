@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/leakproof/leakproof/group"
+	"github.com/leakproof/leakproof/internal/checkmode"
 	"github.com/leakproof/leakproof/internal/testenv"
 )
 
@@ -421,6 +422,9 @@ func TestZeroAllocs(t *testing.T) {
 // TestGoAllocatesOnce: a Go costs one allocation, the goroutine's closure,
 // as errgroup's does; a Wait after a short task allocates nothing.
 func TestGoAllocatesOnce(t *testing.T) {
+	if checkmode.On {
+		t.Skip("checked mode pays for knowing which goroutines run tasks")
+	}
 	synctest.Test(t, func(t *testing.T) {
 		var g group.Group
 		if n := testing.AllocsPerRun(1000, func() {
