@@ -32,7 +32,7 @@ func (g *Group) goErr(f func() error) bool {
 		}
 		g.sem <- struct{}{}
 	}
-	g.start(nil, f, g.taskSite(codePtr(f), 1))
+	g.startErr(f, g.taskSite(codePtr(f), 1))
 	return true
 }
 
@@ -40,7 +40,7 @@ func (g *Group) goContextErr(ctx context.Context, f func() error) error {
 	if err := g.acquire(ctx); err != nil {
 		return err
 	}
-	g.start(nil, f, g.taskSite(codePtr(f), 1))
+	g.startErr(f, g.taskSite(codePtr(f), 1))
 	return nil
 }
 
@@ -48,7 +48,7 @@ func (g *Group) tryGoErr(f func() error) bool {
 	if !g.tryAcquire() {
 		return false
 	}
-	g.start(nil, f, g.taskSite(codePtr(f), 1))
+	g.startErr(f, g.taskSite(codePtr(f), 1))
 	return true
 }
 

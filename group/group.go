@@ -129,7 +129,7 @@ func (g *Group) Go(f func()) {
 	if g.sem != nil {
 		g.sem <- struct{}{}
 	}
-	g.start(f, nil, g.taskSite(codePtr(f), 0))
+	g.start(f, g.taskSite(codePtr(f), 0))
 }
 
 // GoContext is Go with a way out of the wait for a slot: if ctx ends first,
@@ -145,7 +145,7 @@ func (g *Group) GoContext(ctx context.Context, f func()) error {
 	if err := g.acquire(ctx); err != nil {
 		return err
 	}
-	g.start(f, nil, g.taskSite(codePtr(f), 0))
+	g.start(f, g.taskSite(codePtr(f), 0))
 	return nil
 }
 
@@ -158,7 +158,7 @@ func (g *Group) TryGo(f func()) bool {
 	if !g.tryAcquire() {
 		return false
 	}
-	g.start(f, nil, g.taskSite(codePtr(f), 0))
+	g.start(f, g.taskSite(codePtr(f), 0))
 	return true
 }
 
@@ -189,26 +189,44 @@ func (g *Group) tryAcquire() bool {
 	return true
 }
 
-// start runs f, or fe (whose error is recorded), as a task counted at s. A
-// task is one goroutine and one closure, whatever its kind, so that package
-// errgroup need not wrap a func() error in a func() of its own.
-func (g *Group) start(f func(), fe func() error, s *site) {
+// start runs f as a task counted at s. The goroutine's closure is the one
+// allocation of a task: it captures three words, as x/sync/errgroup's does.
+func (g *Group) start(f func(), s *site) {
+	g.count(s)
+	go func() {
+		defer g.taskDone(s, g.enter(s))
+		f()
+	}()
+}
+
+// startErr is start for a func() error, whose error is recorded, so that
+// package errgroup need not wrap it in a func() of its own: a second
+// closure per task. It is not folded into start, whose closure would then
+// capture a word more for every task.
+func (g *Group) startErr(f func() error, s *site) {
+	g.count(s)
+	go func() {
+		defer g.taskDone(s, g.enter(s))
+		if err := f(); err != nil {
+			g.fail(err)
+		}
+	}()
+}
+
+func (g *Group) count(s *site) {
 	if s != nil {
 		s.n.Add(1)
 	}
 	g.state.Add(taskUnit)
-	go func() {
-		var id uint64
-		if checkmode.On {
-			id = g.own.enter(g, s)
-		}
-		defer g.taskDone(s, id)
-		if fe == nil {
-			f()
-		} else if err := fe(); err != nil {
-			g.fail(err)
-		}
-	}()
+}
+
+// enter, in checked mode, records the calling goroutine as one of g's
+// tasks and returns its id; otherwise it does nothing.
+func (g *Group) enter(s *site) uint64 {
+	if checkmode.On {
+		return g.own.enter(g, s)
+	}
+	return 0
 }
 
 // taskDone ends a task: it records a panic, frees the task's slot, then

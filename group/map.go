@@ -76,7 +76,7 @@ func forEachIndex(name string, ctx context.Context, n, limit int, call func(cont
 	work := r.work
 	for range workers {
 		// No site: nobody asks this group for a drift report.
-		r.g.start(nil, work, nil)
+		r.g.startErr(work, nil)
 	}
 	r.g.waitAll()
 	if err := r.g.firstErr(); err != nil {
