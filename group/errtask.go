@@ -67,3 +67,38 @@ func (g *Group) waitContextErr(ctx context.Context) error {
 	}
 	return g.firstErr()
 }
+
+// startErr is start for a func() error, whose error is recorded, so that
+// package errgroup need not wrap it in a func() of its own: a second
+// closure per task. It is not folded into start, whose closure would then
+// capture a word more for every task.
+func (g *Group) startErr(f func() error, s *site) {
+	g.count(s)
+	go func() {
+		defer g.taskDone(s, g.enter(s))
+		if err := f(); err != nil {
+			g.fail(err)
+		}
+	}()
+}
+
+// fail records the first error a task returned, and cancels the context
+// with it as the cause.
+func (g *Group) fail(err error) {
+	g.mu.Lock()
+	first := g.err == nil
+	if first {
+		g.err = err
+	}
+	g.mu.Unlock()
+	if first && g.cancel != nil {
+		g.cancel(err)
+	}
+}
+
+// firstErr returns the first error a task returned.
+func (g *Group) firstErr() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.err
+}

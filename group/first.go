@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -68,62 +69,102 @@ func fanOut[T any](name string, ctx context.Context, delay time.Duration, fns []
 	defer cancel()
 	r := &race[T]{name: name, results: make(chan result[T], len(fns))}
 	started := len(fns)
-	var next <-chan time.Time // the timer for the next start, nil once all started
-	var timer *time.Timer
 	if delay > 0 && len(fns) > 1 {
 		started = 1
-		timer = time.NewTimer(delay)
-		defer timer.Stop()
-		next = timer.C
 	}
 	for i := range started {
 		go r.run(fctx, i, fns[i])
 	}
+	var timer *time.Timer     // made when first needed: see below
+	var next <-chan time.Time // the timer's channel, nil while no fn waits to start
 	var errs []error
 	failed := 0
 	for {
-		select {
-		case res := <-r.results:
-			if res.err == errPanicked {
-				r.end(cancel, true)
-				panic(r.panicValue)
+		var res result[T]
+		got := false
+		if started < len(fns) && timer == nil {
+			// The fn just started, the only one running, is often one that
+			// answers at once: that is what a hedge hopes for. Yield to it
+			// before making a timer, three allocations and a third of the
+			// call's cost.
+			runtime.Gosched()
+			select {
+			case res = <-r.results:
+				got = true
+			default:
+				timer = time.NewTimer(delay)
+				defer timer.Stop()
+				next = timer.C
 			}
-			if res.err == nil {
-				r.end(cancel, false)
-				return res.v, nil
-			}
-			if errs == nil {
-				errs = make([]error, len(fns))
-			}
-			errs[res.i] = res.err
-			if failed++; failed < started {
-				continue
-			}
-			if started == len(fns) {
-				r.end(cancel, false)
-				if err := ctx.Err(); err != nil {
-					return zero, err // the fns failed because ctx ended
-				}
-				return zero, errors.Join(errs...)
-			}
-			// Every fn started so far has failed: start the next now.
-		case <-next:
-		case <-ctx.Done():
-			r.end(cancel, false)
-			return zero, ctx.Err()
 		}
-		// No fn starts once ctx has ended, even if the timer fired with it.
-		if err := ctx.Err(); err != nil {
+		if !got {
+			select {
+			case res = <-r.results:
+			case <-next:
+				if err := r.start(ctx, cancel, fctx, fns, &started); err != nil {
+					return zero, err
+				}
+				next = r.rearm(timer, delay, started, len(fns))
+				continue
+			case <-ctx.Done():
+				r.end(cancel, false)
+				return zero, ctx.Err()
+			}
+		}
+		if res.err == errPanicked {
+			r.end(cancel, true)
+			panic(r.panicValue)
+		}
+		if res.err == nil {
 			r.end(cancel, false)
+			return res.v, nil
+		}
+		if errs == nil {
+			errs = make([]error, len(fns))
+		}
+		errs[res.i] = res.err
+		if failed++; failed < started {
+			continue
+		}
+		if started == len(fns) {
+			r.end(cancel, false)
+			if err := ctx.Err(); err != nil {
+				return zero, err // the fns failed because ctx ended
+			}
+			return zero, errors.Join(errs...)
+		}
+		// Every fn started so far has failed: start the next now.
+		if err := r.start(ctx, cancel, fctx, fns, &started); err != nil {
 			return zero, err
 		}
-		go r.run(fctx, started, fns[started])
-		if started++; started == len(fns) {
-			next = nil
-		} else {
-			timer.Reset(delay)
+		if timer != nil {
+			next = r.rearm(timer, delay, started, len(fns))
 		}
 	}
+}
+
+// start starts the next fn, unless ctx has ended: then it ends the race
+// and returns ctx's error. The check is needed even after a timer fired,
+// since select picks at random among ready cases.
+func (r *race[T]) start(ctx context.Context, cancel context.CancelFunc, fctx context.Context, fns []func(context.Context) (T, error), started *int) error {
+	if err := ctx.Err(); err != nil {
+		r.end(cancel, false)
+		return err
+	}
+	go r.run(fctx, *started, fns[*started])
+	*started++
+	return nil
+}
+
+// rearm restarts the delay for the next fn, and returns the channel to
+// wait on for it: nil once every fn has started.
+func (r *race[T]) rearm(timer *time.Timer, delay time.Duration, started, n int) <-chan time.Time {
+	if started == n {
+		timer.Stop()
+		return nil
+	}
+	timer.Reset(delay)
+	return timer.C
 }
 
 // race is the state First and Hedge share with their goroutines.

@@ -199,34 +199,11 @@ func (g *Group) start(f func(), s *site) {
 	}()
 }
 
-// startErr is start for a func() error, whose error is recorded, so that
-// package errgroup need not wrap it in a func() of its own: a second
-// closure per task. It is not folded into start, whose closure would then
-// capture a word more for every task.
-func (g *Group) startErr(f func() error, s *site) {
-	g.count(s)
-	go func() {
-		defer g.taskDone(s, g.enter(s))
-		if err := f(); err != nil {
-			g.fail(err)
-		}
-	}()
-}
-
 func (g *Group) count(s *site) {
 	if s != nil {
 		s.n.Add(1)
 	}
 	g.state.Add(taskUnit)
-}
-
-// enter, in checked mode, records the calling goroutine as one of g's
-// tasks and returns its id; otherwise it does nothing.
-func (g *Group) enter(s *site) uint64 {
-	if checkmode.On {
-		return g.own.enter(g, s)
-	}
-	return 0
 }
 
 // taskDone ends a task: it records a panic, frees the task's slot, then
@@ -250,27 +227,6 @@ func (g *Group) taskDone(s *site, id uint64) {
 	if n := g.state.Add(^uint64(taskUnit - 1)); n>>1 == 0 && n&waitBit != 0 {
 		g.wake(n)
 	}
-}
-
-// fail records the first error a task returned, and cancels the context
-// with it as the cause.
-func (g *Group) fail(err error) {
-	g.mu.Lock()
-	first := g.err == nil
-	if first {
-		g.err = err
-	}
-	g.mu.Unlock()
-	if first && g.cancel != nil {
-		g.cancel(err)
-	}
-}
-
-// firstErr returns the first error a task returned.
-func (g *Group) firstErr() error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.err
 }
 
 // Add adds delta, which may be negative, to the count of unfinished work,
@@ -393,15 +349,6 @@ func (g *Group) wake(s uint64) {
 func (g *Group) Wait() {
 	g.checkNotOwnTask("group: Group.Wait")
 	g.waitAll()
-}
-
-// checkNotOwnTask panics, in checked mode, if the caller is one of g's
-// tasks; method names the caller's method for the message. Only a group
-// with tasks running can have been called from one.
-func (g *Group) checkNotOwnTask(method string) {
-	if checkmode.On && (g.state.Load()>>1)&taskMax != 0 {
-		g.own.check(method)
-	}
 }
 
 func (g *Group) waitAll() {
