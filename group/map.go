@@ -2,6 +2,7 @@ package group
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 )
 
@@ -15,7 +16,9 @@ import (
 // are never started. If ctx ends first, or has already ended, Map returns
 // ctx.Err() the same way. A panic in fn cancels the others alike and is
 // re-raised in Map's caller as a [*PanicError] after every call has
-// returned. So nothing Map starts outlives it.
+// returned; a call that ends with [runtime.Goexit], as t.FailNow does,
+// fails the run with an error that says so. So nothing Map starts outlives
+// it, and no result is left a silent zero.
 //
 // Every call of fn returns before Map does: the return of each
 // synchronizes before Map's return, so the caller may read what any call
@@ -29,7 +32,7 @@ func Map[T, R any](ctx context.Context, in []T, limit int, fn func(context.Conte
 	if fn == nil {
 		panic("group: Map: nil func")
 	}
-	return mapLimit(ctx, in, limit, fn)
+	return mapLimit("Map", ctx, in, limit, fn)
 }
 
 // ForEach is [Map] for a fn with no result: it calls fn for every element
@@ -44,7 +47,7 @@ func ForEach[T any](ctx context.Context, in []T, limit int, fn func(context.Cont
 	if fn == nil {
 		panic("group: ForEach: nil func")
 	}
-	_, err := mapLimit(ctx, in, limit, func(ctx context.Context, x T) (struct{}, error) {
+	_, err := mapLimit("ForEach", ctx, in, limit, func(ctx context.Context, x T) (struct{}, error) {
 		return struct{}{}, fn(ctx, x)
 	})
 	return err
@@ -54,7 +57,7 @@ func ForEach[T any](ctx context.Context, in []T, limit int, fn func(context.Cont
 // take the next index from a shared counter until none is left or the
 // calls' context ends: for cheap calls a goroutine per element would cost
 // tens of times the call.
-func mapLimit[T, R any](ctx context.Context, in []T, limit int, fn func(context.Context, T) (R, error)) ([]R, error) {
+func mapLimit[T, R any](name string, ctx context.Context, in []T, limit int, fn func(context.Context, T) (R, error)) ([]R, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -67,7 +70,7 @@ func mapLimit[T, R any](ctx context.Context, in []T, limit int, fn func(context.
 		workers = limit
 	}
 	cctx, cancel := context.WithCancelCause(ctx)
-	r := &mapRun[T, R]{parent: ctx, ctx: cctx, in: in, out: out, fn: fn}
+	r := &mapRun[T, R]{name: name, parent: ctx, ctx: cctx, in: in, out: out, fn: fn}
 	r.g.cancel = cancel // a call's error or panic cancels cctx; Wait cancels it at the end
 	work := r.work
 	for range workers {
@@ -86,6 +89,7 @@ func mapLimit[T, R any](ctx context.Context, in []T, limit int, fn func(context.
 
 type mapRun[T, R any] struct {
 	g      Group
+	name   string          // Map or ForEach, for messages
 	parent context.Context // the caller's
 	ctx    context.Context // the calls'
 	in     []T
@@ -101,6 +105,29 @@ type mapRun[T, R any] struct {
 }
 
 func (r *mapRun[T, R]) work() error {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		// fn panicked or called runtime.Goexit; both stop the run. A panic
+		// is recorded as a task's would be (the stack still has fn's
+		// frames). A Goexit, which would leave its element's result a
+		// silent zero, fails the run.
+		if v := recover(); v != nil {
+			r.g.recordPanic(v)
+			return
+		}
+		r.g.fail(fmt.Errorf("group: %s: fn called runtime.Goexit", r.name))
+	}()
+	err := r.claim()
+	returned = true
+	return err
+}
+
+// claim calls fn for the next unclaimed element until none is left, a call
+// fails, or the calls' context ends.
+func (r *mapRun[T, R]) claim() error {
 	n := int64(len(r.in))
 	for r.ctx.Err() == nil {
 		i := r.next.Add(1) - 1

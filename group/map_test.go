@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -228,5 +229,25 @@ func TestMapStress(t *testing.T) {
 			})
 		}
 		wg.Wait()
+	})
+}
+
+// TestMapGoexitFails: a call that ends with runtime.Goexit, as t.FailNow
+// does, fails the run instead of leaving a silent zero result.
+func TestMapGoexitFails(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var started atomic.Int64
+		out, err := group.Map(context.Background(), make([]int, 100), 2, func(ctx context.Context, _ int) (int, error) {
+			if started.Add(1) == 3 {
+				runtime.Goexit()
+			}
+			return 1, nil
+		})
+		if out != nil || err == nil || err.Error() != "group: Map: fn called runtime.Goexit" {
+			t.Errorf("Map = %v, %v, want the Goexit as its error", out, err)
+		}
+		if started.Load() == 100 {
+			t.Error("every element ran after the Goexit")
+		}
 	})
 }
