@@ -2,8 +2,10 @@ package errgroup_test
 
 import (
 	"context"
+	"crypto/md5"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -275,4 +277,56 @@ func TestErrorStress(t *testing.T) {
 			t.Fatalf("Wait = %v, cause %v", err, context.Cause(ctx))
 		}
 	}
+}
+
+// TestMD5All runs x/sync's pipeline example (errgroup_example_md5all_test.go,
+// copied with only the import changed), which has no Output to check: its
+// sums match the files', and a cancelled context stops it with an error.
+func TestMD5All(t *testing.T) {
+	sums, err := MD5All(context.Background(), ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"errgroup.go", "doc.go", "errgroup_test.go"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sums[name] != md5.Sum(data) {
+			t.Errorf("MD5All's sum of %s is wrong", name)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := MD5All(ctx, "."); err != context.Canceled {
+		t.Errorf("MD5All(cancelled ctx) = %v, want context.Canceled", err)
+	}
+}
+
+// TestDriftNamesEveryStartLine: tasks started by Go, TryGo and GoContext are
+// each reported at the line that started them.
+func TestDriftNamesEveryStartLine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var g errgroup.Group
+		release := make(chan struct{})
+		g.Go(func() error { <-release; return nil })
+		lines := []int{line() - 1}
+		g.TryGo(func() error { <-release; return nil })
+		lines = append(lines, line()-1)
+		g.GoContext(context.Background(), func() error { <-release; return nil })
+		lines = append(lines, line()-1)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		var d *group.DriftError
+		if !errors.As(g.WaitContext(ctx), &d) || len(d.Tasks) != 3 {
+			t.Fatalf("WaitContext report = %v, want 3 tasks", d)
+		}
+		for i, s := range d.Tasks {
+			if s.Line != lines[i] || s.Count != 1 {
+				t.Errorf("Tasks[%d] at line %d ×%d, want line %d ×1", i, s.Line, s.Count, lines[i])
+			}
+		}
+		close(release)
+		g.Wait()
+	})
 }
