@@ -40,14 +40,15 @@ func lookupLastOrder(ctx context.Context, id string) (string, error) {
 
 // profileLeakproof is leaks_test.go's profile, with only the import changed.
 func profileLeakproof(w http.ResponseWriter, r *http.Request) {
+	id := r.FormValue("id")
 	g, ctx := errgroup.WithContext(r.Context())
 	var name, lastOrder string
 	g.Go(func() (err error) {
-		name, err = lookupName(ctx, r.FormValue("id"))
+		name, err = lookupName(ctx, id)
 		return err
 	})
 	g.Go(func() (err error) {
-		lastOrder, err = lookupLastOrder(ctx, r.FormValue("id"))
+		lastOrder, err = lookupLastOrder(ctx, id)
 		return err
 	})
 	if err := g.Wait(); err != nil {
