@@ -102,9 +102,9 @@ func TestBadArgumentsPanic(t *testing.T) {
 			"errgroup: Group.Go: nil func":             func() { g.Go(nil) },
 			"errgroup: Group.TryGo: nil func":          func() { g.TryGo(nil) },
 			"errgroup: Group.GoContext: nil func":      func() { g.GoContext(ctx, nil) },
-			"errgroup: Group.GoContext: nil Context":   func() { g.GoContext(nil, ok) }, //lint:ignore SA1012 the nil Context is the test
-			"errgroup: Group.WaitContext: nil Context": func() { g.WaitContext(nil) },   //lint:ignore SA1012 the nil Context is the test
-			"errgroup: WithContext: nil Context":       func() { errgroup.WithContext(nil) },
+			"errgroup: Group.GoContext: nil Context":   func() { g.GoContext(nil, ok) },      //lint:ignore SA1012 the nil Context is the test
+			"errgroup: Group.WaitContext: nil Context": func() { g.WaitContext(nil) },        //lint:ignore SA1012 the nil Context is the test
+			"errgroup: WithContext: nil Context":       func() { errgroup.WithContext(nil) }, //lint:ignore SA1012 the nil Context is the test
 		} {
 			if got := testenv.PanicValue(f); got != want {
 				t.Errorf("panic = %v, want %q", got, want)
