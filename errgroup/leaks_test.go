@@ -123,7 +123,7 @@ func TestBeforePanicCrashes(t *testing.T) {
 	}
 	stdout, stderr, err := testenv.RunChild(t, "TestChild", "panic-before")
 	if err == nil || strings.Contains(stdout, "survived") || !strings.Contains(stderr, "panic: runtime error: index out of range") {
-		t.Errorf("child: %v\n%s%s", err, stdout, stderr)
+		t.Errorf("child: %v, want it to die of the task's panic; stdout:\n%s\nstderr:\n%s", err, stdout, stderr)
 	}
 }
 
