@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -138,6 +139,69 @@ func BenchmarkFirstByHand(b *testing.B) {
 		cancel()
 		if got.err != nil {
 			b.Fatal(got.err)
+		}
+	}
+}
+
+// BenchmarkMap and BenchmarkMapErrgroup map 1,000 cheap elements with at
+// most 8 calls at once: Map against the errgroup loop with a results slice
+// that it replaces.
+const elements = 1000
+
+func double(_ context.Context, x int) (int, error) { return 2 * x, nil }
+
+func BenchmarkMap(b *testing.B) {
+	in := make([]int, elements)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := group.Map(ctx, in, 8, double); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMapErrgroup(b *testing.B) {
+	in := make([]int, elements)
+	b.ReportAllocs()
+	for b.Loop() {
+		g, ctx := errgroup.WithContext(context.Background())
+		g.SetLimit(8)
+		out := make([]int, len(in))
+		for i, x := range in {
+			g.Go(func() error {
+				r, err := double(ctx, x)
+				out[i] = r
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHedge and BenchmarkFirstOne: a hedged call whose first fn
+// succeeds at once, so the backup never starts, against First with that
+// one fn.
+func BenchmarkHedge(b *testing.B) {
+	ctx := context.Background()
+	fn := func(context.Context) (int, error) { return 1, nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := group.Hedge(ctx, 10*time.Millisecond, fn, fn); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFirstOne(b *testing.B) {
+	ctx := context.Background()
+	fn := func(context.Context) (int, error) { return 1, nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := group.First(ctx, fn); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -182,8 +182,8 @@ func TestFirstEndedContextStartsNothing(t *testing.T) {
 func TestFirstNoFuncs(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		v, err := group.First[int](context.Background())
-		if err == nil || v != 0 || !strings.Contains(err.Error(), "no functions") {
-			t.Errorf("First() = %v, %v, want an error", v, err)
+		if err != group.ErrNoFuncs || v != 0 {
+			t.Errorf("First() = %v, %v, want ErrNoFuncs", v, err)
 		}
 	})
 }

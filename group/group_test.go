@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -14,174 +13,13 @@ import (
 	"time"
 
 	"github.com/leakproof/leakproof/group"
+	"github.com/leakproof/leakproof/internal/checkmode"
 	"github.com/leakproof/leakproof/internal/testenv"
 )
 
 // Tests that could block run in a synctest bubble: a goroutine in the bubble
 // that blocks forever makes synctest.Test fail at once with a deadlock
 // report, and timeouts run on fake time, so they cost nothing.
-
-// line returns the line it is called from.
-func line() int {
-	_, _, l, _ := runtime.Caller(1)
-	return l
-}
-
-// drift waits for g with a one-second timeout and returns the report.
-func drift(t *testing.T, g *group.Group) *group.DriftError {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	err := g.WaitContext(ctx)
-	var d *group.DriftError
-	if !errors.As(err, &d) {
-		t.Fatalf("WaitContext = %v, want a *DriftError", err)
-	}
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("WaitContext = %v, does not wrap context.DeadlineExceeded", err)
-	}
-	return d
-}
-
-// TestAddFiveDoneThree is the first pitfall: Add(5) with three Done. A
-// WaitGroup would block forever; WaitContext says two are pending and names
-// the line of the Add.
-func TestAddFiveDoneThree(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var g group.Group
-		g.Add(5)
-		addLine := line() - 1
-		for range 3 {
-			go g.Done()
-		}
-		start := time.Now()
-		d := drift(t, &g)
-		if waited := time.Since(start); waited != time.Second {
-			t.Errorf("WaitContext gave up after %v, want 1s", waited)
-		}
-		if d.Pending != 2 {
-			t.Errorf("Pending = %d, want 2", d.Pending)
-		}
-		if len(d.Adds) != 1 || len(d.Tasks) != 0 {
-			t.Fatalf("Adds = %+v, Tasks = %+v, want one Add site", d.Adds, d.Tasks)
-		}
-		s := d.Adds[0]
-		if filepath.Base(s.File) != "group_test.go" || s.Line != addLine || s.Count != 2 {
-			t.Errorf("Add site = %s:%d ×%d, want group_test.go:%d ×2", s.File, s.Line, s.Count, addLine)
-		}
-		if !strings.HasSuffix(s.Func, "TestAddFiveDoneThree.func1") {
-			t.Errorf("Add site Func = %q, want the test's function", s.Func)
-		}
-		want := fmt.Sprintf("group: gave up waiting with 2 pending (context deadline exceeded): 2 unmatched Add at %s:%d", s.File, addLine)
-		if got := d.Error(); got != want {
-			t.Errorf("Error() =\n%s\nwant\n%s", got, want)
-		}
-		// The report is a snapshot: the missing Dones still end the wait.
-		g.Done()
-		g.Done()
-		g.Wait()
-	})
-}
-
-// TestDriftNamesStuckTasks: a task that never returns is the other way a
-// Wait hangs; the report names the line of its Go and its function.
-func TestDriftNamesStuckTasks(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var g group.Group
-		release := make(chan struct{})
-		stuck := func() { <-release }
-		for range 3 {
-			g.Go(stuck) // every call is on this line; the report counts 3
-		}
-		goLine := line() - 2
-		g.Go(func() { <-release })
-		litLine := line() - 1
-		g.Go(func() {}) // finishes: not reported
-		g.Add(1)
-		addLine := line() - 1
-		synctest.Wait()
-
-		d := drift(t, &g)
-		if d.Pending != 5 {
-			t.Errorf("Pending = %d, want 5", d.Pending)
-		}
-		type site struct {
-			file        string
-			line, count int
-		}
-		var tasks []site
-		for _, s := range d.Tasks {
-			tasks = append(tasks, site{filepath.Base(s.File), s.Line, s.Count})
-		}
-		want := []site{{"group_test.go", goLine, 3}, {"group_test.go", litLine, 1}}
-		if fmt.Sprint(tasks) != fmt.Sprint(want) {
-			t.Errorf("Tasks = %v, want %v", tasks, want)
-		}
-		if len(d.Tasks) == 2 && !strings.HasSuffix(d.Tasks[0].Func, "TestDriftNamesStuckTasks.func1.1") {
-			t.Errorf("Tasks[0].Func = %q, want the stuck closure", d.Tasks[0].Func)
-		}
-		if len(d.Adds) != 1 || d.Adds[0].Line != addLine || d.Adds[0].Count != 1 {
-			t.Errorf("Adds = %+v, want 1 at line %d", d.Adds, addLine)
-		}
-		msg := d.Error()
-		for _, want := range []string{
-			fmt.Sprintf("group_test.go:%d", goLine),
-			fmt.Sprintf("group_test.go:%d", litLine),
-			fmt.Sprintf("group_test.go:%d", addLine),
-			"3 running", "1 unmatched Add",
-		} {
-			if !strings.Contains(msg, want) {
-				t.Errorf("Error() = %q, does not contain %q", msg, want)
-			}
-		}
-		close(release)
-		g.Done()
-		g.Wait()
-	})
-}
-
-// TestDriftSeveralAddSites: Dones are counted against the oldest Add line
-// first, and the report says so.
-func TestDriftSeveralAddSites(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var g group.Group
-		var lines []int
-		g.Add(2)
-		lines = append(lines, line()-1)
-		g.Add(1)
-		lines = append(lines, line()-1)
-		g.Add(3)
-		lines = append(lines, line()-1)
-		g.Add(1)
-		lines = append(lines, line()-1)
-		g.Add(4)
-		lines = append(lines, line()-1)
-		// 11 added; retire 4: the oldest line (2) and the next (1), then one
-		// of the third (3).
-		for range 4 {
-			g.Done()
-		}
-		d := drift(t, &g)
-		if d.Pending != 7 {
-			t.Errorf("Pending = %d, want 7", d.Pending)
-		}
-		var got []string
-		for _, s := range d.Adds {
-			got = append(got, fmt.Sprintf("%d×%d", s.Line, s.Count))
-		}
-		want := []string{
-			fmt.Sprintf("%d×2", lines[2]), fmt.Sprintf("%d×1", lines[3]), fmt.Sprintf("%d×4", lines[4]),
-		}
-		if fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("Adds = %v, want %v", got, want)
-		}
-		if !strings.Contains(d.Error(), "oldest first") {
-			t.Errorf("Error() = %q, does not say how Dones are attributed", d.Error())
-		}
-		g.Add(-7)
-		g.Wait()
-	})
-}
 
 func TestDoneOutranAddPanics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -208,7 +46,7 @@ func TestDoneOutranAddPanics(t *testing.T) {
 			t.Error("Done with only a task running did not panic")
 		}
 		g.Add(2)
-		if v, _ := testenv.PanicValue(func() { g.Add(-3) }).(string); !strings.Contains(v, "Group.Add(-3)") || !strings.Contains(v, "below zero") {
+		if v, _ := testenv.PanicValue(func() { g.Add(-3) }).(string); !strings.HasPrefix(v, "group: Group.Add: Add(-3) at ") || !strings.Contains(v, "below zero") {
 			t.Errorf("Add(-3) with 2 pending: panic = %q", v)
 		}
 		// A misuse that panicked changed nothing: the group still counts right.
@@ -239,7 +77,7 @@ func TestNilArgumentsPanic(t *testing.T) {
 			t.Errorf("panic = %v, want %q", got, want)
 		}
 	}
-	want := "group: Group.SetLimit(0): a group that can run nothing would block Go forever"
+	want := "group: Group.SetLimit: n is 0: a group that can run nothing would block Go forever"
 	if got := testenv.PanicValue(func() { g.SetLimit(0) }); got != want {
 		t.Errorf("panic = %v, want %q", got, want)
 	}
@@ -419,7 +257,7 @@ func TestSetLimitWhileRunningPanics(t *testing.T) {
 		release := make(chan struct{})
 		g.Go(func() { <-release })
 		v, _ := testenv.PanicValue(func() { g.SetLimit(2) }).(string)
-		if !strings.Contains(v, "Group.SetLimit(2) while 1 tasks are running") {
+		if v != "group: Group.SetLimit: called while 1 task is running" {
 			t.Errorf("panic = %q", v)
 		}
 		// Work counted with Add holds no slot, so it does not stop SetLimit.
@@ -472,115 +310,6 @@ func TestGoContext(t *testing.T) {
 		g.Wait()
 		if ran {
 			t.Error("f ran although ctx had ended")
-		}
-	})
-}
-
-// TestPanicReraised: a task's panic does not crash the process; the others
-// finish, and Wait re-raises it with the value and the panicking stack.
-func TestPanicReraised(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var g group.Group
-		var finished atomic.Int64
-		release := make(chan struct{})
-		for range 5 {
-			g.Go(func() {
-				<-release
-				finished.Add(1)
-			})
-		}
-		g.Go(panicsWithBoom)
-		close(release)
-		p, ok := testenv.PanicValue(g.Wait).(*group.PanicError)
-		if !ok {
-			t.Fatal("Wait did not re-raise a *PanicError")
-		}
-		if finished.Load() != 5 {
-			t.Errorf("%d other tasks finished before the re-raise, want 5", finished.Load())
-		}
-		if p.Value != "boom" {
-			t.Errorf("Value = %v, want boom", p.Value)
-		}
-		if !strings.Contains(string(p.Stack), "group_test.panicsWithBoom") {
-			t.Errorf("Stack does not show the panicking function:\n%s", p.Stack)
-		}
-		if msg := p.Error(); !strings.Contains(msg, "boom") || !strings.Contains(msg, "panicsWithBoom") {
-			t.Errorf("Error() does not show both value and stack:\n%s", msg)
-		}
-		if p.Unwrap() != nil {
-			t.Errorf("Unwrap of a non-error value = %v, want nil", p.Unwrap())
-		}
-		// Raised once: the group is clean again.
-		g.Wait()
-		g.Go(func() {})
-		g.Wait()
-	})
-}
-
-func panicsWithBoom() { panic("boom") }
-
-var errSentinel = errors.New("sentinel")
-
-func TestPanicErrorUnwraps(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var g group.Group
-		g.Go(func() { panic(fmt.Errorf("wrapped: %w", errSentinel)) })
-		err, _ := testenv.PanicValue(g.Wait).(error)
-		if !errors.Is(err, errSentinel) {
-			t.Errorf("re-raised %v, does not unwrap to the original error", err)
-		}
-		var p *group.PanicError
-		if !errors.As(err, &p) {
-			t.Fatalf("re-raised %T, want *group.PanicError", err)
-		}
-
-		// panic(nil) is a panic too.
-		g.Go(func() { panic(nil) })
-		err, _ = testenv.PanicValue(g.Wait).(error)
-		var pn *runtime.PanicNilError
-		if !errors.As(err, &pn) {
-			t.Errorf("panic(nil) re-raised as %v, want a *runtime.PanicNilError inside", err)
-		}
-	})
-}
-
-// TestSeveralPanics: the first is re-raised, the rest are counted in its
-// message rather than lost without a word.
-func TestSeveralPanics(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var g group.Group
-		first := make(chan struct{})
-		g.Go(func() { panic("first") })
-		synctest.Wait()
-		close(first)
-		for range 2 {
-			g.Go(func() { <-first; panic("later") })
-		}
-		p := testenv.PanicValue(g.Wait).(*group.PanicError)
-		if p.Value != "first" || !strings.Contains(p.Error(), "(and 2 more tasks panicked)") {
-			t.Errorf("re-raised %v", p.Error())
-		}
-	})
-}
-
-// TestWaitContextReraises: a recorded panic is re-raised even when
-// WaitContext gives up, since it likely caused the wait.
-func TestWaitContextReraises(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var g group.Group
-		release := make(chan struct{})
-		g.Go(func() { <-release }) // stuck, as if by the panic
-		g.Go(panicsWithBoom)
-		synctest.Wait()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		p, ok := testenv.PanicValue(func() { g.WaitContext(ctx) }).(*group.PanicError)
-		if !ok || p.Value != "boom" {
-			t.Errorf("WaitContext re-raised %v, want the task's panic", p)
-		}
-		close(release)
-		if err := g.WaitContext(context.Background()); err != nil {
-			t.Errorf("second WaitContext = %v", err)
 		}
 	})
 }
@@ -690,30 +419,12 @@ func TestZeroAllocs(t *testing.T) {
 	})
 }
 
-type worker struct{ release chan struct{} }
-
-func (w *worker) run() { <-w.release }
-
-// TestDriftMethodValue: a task given as a method value is reported by the
-// method's name at the line of its Go call.
-func TestDriftMethodValue(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		var g group.Group
-		w := &worker{release: make(chan struct{})}
-		g.Go(w.run)
-		goLine := line() - 1
-		d := drift(t, &g)
-		if len(d.Tasks) != 1 || d.Tasks[0].Line != goLine || !strings.HasSuffix(d.Tasks[0].Func, "group_test.(*worker).run") {
-			t.Errorf("Tasks = %+v, want (*worker).run at line %d", d.Tasks, goLine)
-		}
-		close(w.release)
-		g.Wait()
-	})
-}
-
 // TestGoAllocatesOnce: a Go costs one allocation, the goroutine's closure,
 // as errgroup's does; a Wait after a short task allocates nothing.
 func TestGoAllocatesOnce(t *testing.T) {
+	if checkmode.On {
+		t.Skip("checked mode pays for knowing which goroutines run tasks")
+	}
 	synctest.Test(t, func(t *testing.T) {
 		var g group.Group
 		if n := testing.AllocsPerRun(1000, func() {
