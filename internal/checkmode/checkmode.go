@@ -8,28 +8,34 @@ package checkmode
 
 import (
 	"runtime"
-	"strconv"
+	"sync"
 )
+
+var stackBufs = sync.Pool{New: func() any { return new([64]byte) }}
 
 // GoID returns the calling goroutine's id, as the runtime prints it in
 // stack traces. It reads the id from the first line of runtime.Stack, which
 // costs about a microsecond: use it only when [On] is true.
 func GoID() uint64 {
-	var buf [64]byte
+	// runtime.Stack's buffer escapes: pooled, a call allocates nothing.
+	buf := stackBufs.Get().(*[64]byte)
+	defer stackBufs.Put(buf)
 	b := buf[:runtime.Stack(buf[:], false)]
-	// "goroutine 123 [running]:..."
+	// "goroutine 123 [running]:..."; parsed by hand, since strconv would
+	// need the digits as a string, which allocates.
 	const prefix = "goroutine "
-	if len(b) < len(prefix) {
+	if len(b) <= len(prefix) || string(b[:len(prefix)]) != prefix {
 		panic("checkmode: unexpected runtime.Stack output: " + string(b))
 	}
-	b = b[len(prefix):]
-	i := 0
-	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-		i++
+	var id uint64
+	for _, c := range b[len(prefix):] {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + uint64(c-'0')
 	}
-	id, err := strconv.ParseUint(string(b[:i]), 10, 64)
-	if err != nil {
-		panic("checkmode: unexpected runtime.Stack output: " + string(buf[:]))
+	if id == 0 {
+		panic("checkmode: unexpected runtime.Stack output: " + string(b))
 	}
 	return id
 }

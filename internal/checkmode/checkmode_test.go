@@ -26,3 +26,9 @@ func BenchmarkGoID(b *testing.B) {
 		checkmode.GoID()
 	}
 }
+
+func TestGoIDDoesNotAllocate(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() { checkmode.GoID() }); n != 0 {
+		t.Errorf("GoID allocates %v times per call, want 0", n)
+	}
+}
