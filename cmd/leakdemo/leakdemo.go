@@ -21,8 +21,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"runtime"
 	"sync/atomic"
@@ -58,7 +58,11 @@ type Row struct {
 func main() {
 	asJSON := flag.Bool("json", false, "print the rows as JSON")
 	flag.Parse()
-	rows := run()
+	rows, err := run()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "leakdemo:", err)
+		os.Exit(2)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -81,23 +85,22 @@ func failed(v Version) bool {
 }
 
 // run runs the six pitfalls, each plain then leakproof.
-func run() []Row {
+func run() ([]Row, error) {
 	ctx := context.Background()
 
-	// A server that never answers: each handler waits until its client
-	// goes away.
-	hang := func() *httptest.Server {
-		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			<-r.Context().Done()
-		}))
+	// Servers that never answer: each handler waits until its client goes
+	// away. The plain one is never closed: its handlers are part of what
+	// the plain version leaks.
+	plainURL, _, err := hang()
+	if err != nil {
+		return nil, err
 	}
-	plainServer, leakproofServer := hang(), hang()
-	// The plain server is never closed: its handlers are part of what the
-	// plain version leaks, and closing it would wait for them forever.
-	defer func() {
-		leakproofServer.CloseClientConnections()
-		leakproofServer.Close()
-	}()
+	leakproofURL, leakproofServer, err := hang()
+	if err != nil {
+		return nil, err
+	}
+	defer leakproofServer.Close() // closes its connections, so its handlers return
+
 	const ticks, every = 100, 10 * time.Millisecond // about a second of ticks
 
 	var timeouts, closed atomic.Int64
@@ -138,14 +141,30 @@ func run() []Row {
 		},
 		{
 			Pitfall: "goroutine per tick, server never answers",
-			Plain:   measure(func() (string, error) { tickPlain(plainServer.URL, ticks, every); return "", nil }),
+			Plain:   measure(func() (string, error) { tickPlain(plainURL, ticks, every); return "", nil }),
 			Leakproof: measure(func() (string, error) {
-				saturated := tickLeakproof(ctx, leakproofServer.URL, ticks, every, handle)
+				saturated := tickLeakproof(ctx, leakproofURL, ticks, every, handle)
 				return fmt.Sprintf("%d of %d ticks sent a request (%d timed out after 200ms, %d were cancelled by Close); %d found the client saturated and sent none",
 					ticks-saturated, ticks, timeouts.Load(), closed.Load(), saturated), nil
 			}),
 		},
+	}, nil
+}
+
+// hang starts a server on a loopback port whose handlers wait until their
+// client goes away, and returns its URL. It is not net/http/httptest's
+// server: on Go 1.27 httptest links package testing, which the demo, a
+// program, must not.
+func hang() (url string, srv *http.Server, err error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
 	}
+	srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	})}
+	go srv.Serve(l) // returns when srv is closed
+	return "http://" + l.Addr().String(), srv, nil
 }
 
 // measure runs f and counts the goroutines it left behind once they
@@ -238,9 +257,9 @@ func printTable(w io.Writer, rows []Row) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "goroutines left: goroutines still alive once the row settled.")
 	if profile {
-		fmt.Fprintln(w, "proven leaked: of those, the ones the runtime's goroutineleak profile proves can never run again; it cannot see a wait on a live network connection.")
+		fmt.Fprintln(w, "proven leaked: of those, the ones the runtime's goroutineleak profile proves stuck forever; it cannot see a wait on a network connection.")
 	}
-	fmt.Fprintln(w, "time: how long the row's code ran; plain code returns at once and leaves its goroutines blocked, leakproof code waits for them, bounded (WaitContext's 50ms deadline).")
+	fmt.Fprintln(w, "time: how long the row ran. Plain code returns at once and leaves goroutines blocked; leakproof waits, bounded (WaitContext: 50ms).")
 
 	var notes []string
 	for _, r := range rows {

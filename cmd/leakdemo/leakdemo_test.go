@@ -17,7 +17,11 @@ import (
 // leak profile too when that is built in.
 func TestDemo(t *testing.T) {
 	if testenv.ChildMode() == "demo" {
-		json.NewEncoder(os.Stdout).Encode(run())
+		rows, err := run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewEncoder(os.Stdout).Encode(rows)
 		os.Exit(0) // before goleak sees what the plain versions left
 	}
 	if testing.Short() {
