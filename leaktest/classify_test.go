@@ -88,10 +88,10 @@ func TestStdTrimpath(t *testing.T) {
 	defer func(g string) { goroot = g }(goroot)
 	goroot = ""
 	for fn, want := range map[string]bool{
-		"sync.(*Mutex).Lock":                  true,
-		"net/http.(*persistConn).roundTrip":   true,
-		"main.main.func1":                     false,
-		"example.com/app.f":                   false,
+		"sync.(*Mutex).Lock":                   true,
+		"net/http.(*persistConn).roundTrip":    true,
+		"main.main.func1":                      false,
+		"example.com/app.f":                    false,
 		"github.com/leakproof/leakproof/lockx": false,
 	} {
 		if got := (frame{fn: fn, pos: "x.go:1"}).std(); got != want {
