@@ -97,11 +97,8 @@ func init() {
 // fails t even when goleak's options ignore it. Without the profile only
 // VerifyTestMain, which has no such option, catches it.
 func TestCheckProvenIgnoresOptions(t *testing.T) {
-	out, err := runChild(t, "check: ignored but proven")
-	if err == nil {
-		t.Fatalf("leaky child exited 0; output:\n%s", out)
-	}
-	r := reportOf(t, out, "check: ignored but proven")
+	r := leakyChild(t, "check: ignored but proven", "")
+	out := r.out
 	r.says(t, "[chan receive (nil chan)]", "pitfall: a receive on a nil channel")
 	if failedTest := strings.Contains(out, "started by this test outlived it"); failedTest != leaktest.Available() {
 		t.Errorf("Check failed the test: %v, want %v (the runtime proves the leak); output:\n%s", failedTest, leaktest.Available(), out)
@@ -114,14 +111,7 @@ func TestCheckProvenIgnoresOptions(t *testing.T) {
 // TestCheckNested: a goroutine started by a goroutine t started, which has
 // since returned, is t's.
 func TestCheckNested(t *testing.T) {
-	out, err := runChild(t, "check: nested")
-	if err == nil {
-		t.Fatalf("leaky child exited 0; output:\n%s", out)
-	}
-	if !strings.Contains(out, "started by this test outlived it") {
-		t.Errorf("Check did not fail the test; output:\n%s", out)
-	}
-	r := reportOf(t, out, "check: nested")
+	r := leakyChild(t, "check: nested", "started by this test outlived it")
 	r.says(t, "[chan receive (nil chan)]")
 	r.provenIf(t, leaktest.Available())
 }

@@ -46,6 +46,27 @@ func runChild(t *testing.T, mode string) (string, error) {
 	return stdout + stderr, err
 }
 
+// leakyChild runs children[mode], which must fail with header in its
+// output, and returns the report on the leak marked mode.
+func leakyChild(t *testing.T, mode, header string) report {
+	t.Helper()
+	out, err := runChild(t, mode)
+	return failed(t, out, err, mode, header)
+}
+
+// failed checks that a leaky run failed with header in its output, and
+// returns the report on the leak marked mark.
+func failed(t *testing.T, out string, err error, mark, header string) report {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("the leaky run exited 0; output:\n%s", out)
+	}
+	if !strings.Contains(out, header) {
+		t.Errorf("the output lacks %q:\n%s", header, out)
+	}
+	return reportOf(t, out, mark)
+}
+
 // parked is reachable from a package variable: a goroutine blocked on it
 // is alive, not garbage, so only goleak can see it.
 var parked = make(chan int)
@@ -69,28 +90,14 @@ func init() {
 // alive, not garbage, so only goleak can see it; it must fail the child
 // binary, with a report that names it.
 func TestVerifyTestMainGoleak(t *testing.T) {
-	out, err := runChild(t, "verify: reachable")
-	if err == nil {
-		t.Fatalf("leaky child exited 0; output:\n%s", out)
-	}
-	if !strings.Contains(out, "leaktest: 1 goroutine outlived the tests:") {
-		t.Errorf("no report; output:\n%s", out)
-	}
-	r := reportOf(t, out, "verify: reachable")
+	r := leakyChild(t, "verify: reachable", "leaktest: 1 goroutine outlived the tests:")
 	r.says(t, "[chan receive]", "pitfall: a receive nobody sends on", "chanx.Recv", "seen by: goleak: still alive")
 }
 
 // TestVerifyTestMainRuntime: a goroutine blocked on a nil channel is a leak
 // the runtime can prove, and says so where it can; goleak sees it either way.
 func TestVerifyTestMainRuntime(t *testing.T) {
-	out, err := runChild(t, "verify: unreachable")
-	if err == nil {
-		t.Fatalf("leaky child exited 0; output:\n%s", out)
-	}
-	if !strings.Contains(out, "leaktest: 1 goroutine outlived the tests:") {
-		t.Errorf("no report; output:\n%s", out)
-	}
-	r := reportOf(t, out, "verify: unreachable")
+	r := leakyChild(t, "verify: unreachable", "leaktest: 1 goroutine outlived the tests:")
 	r.says(t, "[chan receive (nil chan)]", "pitfall: a receive on a nil channel", "chanx.ErrNilChannel")
 	r.provenIf(t, leaktest.Available())
 }

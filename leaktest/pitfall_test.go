@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 
@@ -110,14 +109,7 @@ func TestCheckPitfalls(t *testing.T) {
 	for _, p := range pitfalls {
 		t.Run(p.name, func(t *testing.T) {
 			t.Parallel()
-			out, err := runChild(t, "check: "+p.name)
-			if err == nil {
-				t.Fatalf("leaky child exited 0; output:\n%s", out)
-			}
-			if !strings.Contains(out, "started by this test outlived it:") {
-				t.Errorf("no report; output:\n%s", out)
-			}
-			r := reportOf(t, out, "check: "+p.name)
+			r := leakyChild(t, "check: "+p.name, "started by this test outlived it:")
 			r.says(t, p.state, "pitfall: "+p.pitfall, p.fix)
 			if p.provable {
 				r.provenIf(t, leaktest.Available())

@@ -2,7 +2,6 @@ package leaktest_test
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/leakproof/leakproof/internal/testenv"
@@ -26,13 +25,7 @@ func TestUserModule(t *testing.T) {
 		t.Fatalf("the clean user module's tests failed: %v\n%s", err, out)
 	}
 	out, err := run("1")
-	if err == nil {
-		t.Fatalf("the leaky user module's tests passed:\n%s", out)
-	}
-	if !strings.Contains(out, "leaktest: 2 goroutines started by this test outlived it:") {
-		t.Errorf("Check did not fail the user's test; output:\n%s", out)
-	}
-	r := reportOf(t, out, "usermod")
+	r := failed(t, out, err, "usermod", "leaktest: 2 goroutines started by this test outlived it:")
 	r.says(t, "[chan send]", "pitfall: a send nobody receives", "fix: group.First")
 	r.provenIf(t, leaktest.Available())
 }
