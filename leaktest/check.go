@@ -18,10 +18,11 @@ import (
 //		...
 //	}
 //
-// It is goleak.VerifyNone(t, goleak.IgnoreCurrent()) registered as a
-// cleanup, opts passing through to goleak, plus the runtime's leak
-// detection where [Available]: a goroutine the runtime proves leaked fails t
-// whatever opts say. The report is [VerifyTestMain]'s.
+// It is goleak.VerifyNone(t, goleak.IgnoreCurrent()) run as t's cleanup,
+// opts passing through to goleak, counting only t's goroutines (below),
+// plus the runtime's leak detection where [Available]: a goroutine of t's
+// that the runtime proves leaked fails t whatever opts say. The report is
+// [VerifyTestMain]'s.
 //
 // A goroutine is t's if it was started while t ran, by t's goroutine or by
 // a goroutine started from it, however deep. So the goroutines of tests

@@ -28,7 +28,7 @@
 // GOEXPERIMENT=goroutineleakprofile, see [Available]) sees the goroutines
 // that are provably stuck: blocked on a channel, a sync.Mutex, RWMutex,
 // WaitGroup or Cond that no runnable goroutine can reach, which nothing can
-// ever wake. It has no false positives, so it works at any moment in a
+// ever wake. It reports only what it proves, so it works at any moment in a
 // running program; it cannot see a goroutine blocked on something still
 // reachable (a package-level channel, a lock a live goroutine holds, a
 // network connection), nor one that keeps running.
