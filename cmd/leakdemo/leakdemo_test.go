@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,11 @@ import (
 // leak profile too when that is built in.
 func TestDemo(t *testing.T) {
 	if testenv.ChildMode() == "demo" {
-		json.NewEncoder(os.Stdout).Encode(run())
+		rows, err := run()
+		if err != nil {
+			t.Fatal(err)
+		}
+		json.NewEncoder(os.Stdout).Encode(rows)
 		os.Exit(0) // before goleak sees what the plain versions left
 	}
 	if testing.Short() {
@@ -46,6 +51,31 @@ func TestDemo(t *testing.T) {
 		}
 		if (r.Leakproof.RuntimeLeaks != nil) != leaktest.Available() {
 			t.Errorf("%s: runtime leak count present = %v, want %v", r.Pitfall, r.Leakproof.RuntimeLeaks != nil, leaktest.Available())
+		}
+		if r.Plain.RuntimeLeaks != nil && *r.Plain.RuntimeLeaks > r.Plain.Left {
+			t.Errorf("%s: the runtime proves %d leaked of %d left", r.Pitfall, *r.Plain.RuntimeLeaks, r.Plain.Left)
+		}
+	}
+	// The notes the table prints under a heading are in the JSON too.
+	for i, want := range map[int]string{4: "2 unmatched Add at ", 5: "found the client saturated"} {
+		if note := rows[i].Leakproof.Note; !strings.Contains(note, want) {
+			t.Errorf("%s: the leakproof note is %q, want it to say %q", rows[i].Pitfall, note, want)
+		}
+	}
+}
+
+// TestDeps keeps the demo a plain program: it must not link testing, the
+// go command's os/exec or goleak, which is what a program that copied it
+// would get.
+func TestDeps(t *testing.T) {
+	out, err := testenv.GoCommand(t, ".", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for dep := range strings.Lines(string(out)) {
+		switch dep = strings.TrimSpace(dep); {
+		case dep == "testing", dep == "os/exec", strings.HasPrefix(dep, "go.uber.org/goleak"):
+			t.Errorf("cmd/leakdemo links %s", dep)
 		}
 	}
 }

@@ -197,7 +197,8 @@ func waitGroupPlain() {
 	// README: end
 }
 
-func waitGroupLeakproof(ctx context.Context) error {
+// waitGroupLeakproof returns the drift report WaitContext gave.
+func waitGroupLeakproof(ctx context.Context) (string, error) {
 	// README: wait group after
 	var g group.Group
 	g.Add(5)
@@ -212,15 +213,10 @@ func waitGroupLeakproof(ctx context.Context) error {
 	// README: end
 	var drift *group.DriftError
 	if !errors.As(err, &drift) || drift.Pending != 2 {
-		return fmt.Errorf("WaitContext = %v, want a DriftError with 2 pending", err)
+		return "", fmt.Errorf("WaitContext = %v, want a DriftError with 2 pending", err)
 	}
-	notes = append(notes, err.Error())
-	return nil
+	return err.Error(), nil
 }
-
-// notes collects what the leakproof versions had to say, for the lines
-// under the table.
-var notes []string
 
 func tickPlain(url string, ticks int, every time.Duration) {
 	// README: tick before

@@ -1,12 +1,15 @@
-// Package leakprofile reads the runtime's goroutineleak profile. It is the
-// half of the leak check that a program may link: package leaktest builds
-// the test integration on it, and cmd/leakdemo, which must not link
-// testing, reads the profile through it directly.
+// Package leakprofile reads what the runtime knows about the goroutines of
+// this process: every goroutine's id, wait state, creator and stack, and,
+// where the runtime has the goroutineleak profile, which of them it proved
+// leaked. It is the half of the leak check that a program may link: package
+// leaktest builds the test integration on it, and cmd/leakdemo, which must
+// not link testing, reads the runtime through it directly.
 package leakprofile
 
 import (
 	"bytes"
-	"fmt"
+	"io"
+	"runtime"
 	"runtime/pprof"
 )
 
@@ -15,24 +18,43 @@ import (
 // GOEXPERIMENT=goroutineleakprofile.
 func Available() bool { return pprof.Lookup("goroutineleak") != nil }
 
-// Read returns the text of the goroutineleak profile and the number of
-// leaked goroutines it lists; both are empty when the profile is not
-// available.
-func Read() (report string, n int) {
+// Detect runs the runtime's leak detection and returns every goroutine,
+// those it proved leaked marked [Goroutine.Leaked]. ok is false, and all
+// nil, when the profile is not available.
+//
+// Writing the profile is what runs the detection: a garbage collection that
+// marks as leaked each goroutine blocked on a channel or sync primitive that
+// no runnable goroutine can reach. Detect writes it twice, as
+// leaktest.VerifyTestMain always has: some leaks are found only by a second
+// collection (on Go 1.26, a goroutine blocked on a sync.Mutex that the first
+// missed). At debug level 2 the profile is the stack of every goroutine, as
+// runtime.Stack prints it, with "(leaked)" after the wait state of the
+// leaked ones; unlike the debug=1 text it carries goroutine ids, wait states
+// and creators.
+func Detect() (all []Goroutine, ok bool) {
 	p := pprof.Lookup("goroutineleak") // nil unless the runtime has the profile
 	if p == nil {
-		return "", 0
+		return nil, false
 	}
-	// Writing the profile runs the leak-finding collection. Write twice:
-	// a goroutine blocked on another leaked goroutine's channel is only
-	// found unreachable by the second collection.
 	var buf bytes.Buffer
-	for range 2 {
-		buf.Reset()
-		if err := p.WriteTo(&buf, 1); err != nil {
-			return fmt.Sprintf("goroutineleak profile: %v\n", err), 1
+	// Neither write can fail: the first goes to io.Discard, the second to a
+	// bytes.Buffer, and the profile has no other way to err.
+	_ = p.WriteTo(io.Discard, 1)
+	_ = p.WriteTo(&buf, 2)
+	return Parse(buf.Bytes()), true
+}
+
+// Stacks returns every goroutine now, without running leak detection. A
+// goroutine is marked [Goroutine.Leaked] if the last detection, if any,
+// proved it leaked: a leaked goroutine stays leaked, so the mark is never
+// wrong, only possibly missing.
+func Stacks() []Goroutine {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			return Parse(buf[:n])
 		}
+		buf = make([]byte, 2*len(buf))
 	}
-	report, n = buf.String(), p.Count() // n > 0: leaked goroutines, listed in report
-	return report, n
 }

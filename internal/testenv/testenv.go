@@ -1,6 +1,7 @@
 // Package testenv holds what only this repository's tests share: a check
 // that the goroutine count came back, a way to prove in a child process
-// what would leak or crash the test binary itself, and a panic catcher.
+// what would leak or crash the test binary itself, a panic catcher, and the
+// go command for tests that build other code.
 // Users' tests want package leaktest instead.
 package testenv
 
@@ -10,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -71,4 +74,37 @@ func RunChild(t testing.TB, test, mode string) (stdout, stderr string, err error
 		t.Fatalf("child %s (%s) did not finish within a minute:\n%s%s", test, mode, &out, &errOut)
 	}
 	return out.String(), errOut.String(), err
+}
+
+// GoCommand returns a command that runs the go tool with args in dir, the
+// same release as the one that built this test (GOTOOLCHAIN, GOEXPERIMENT
+// and GOFLAGS pass through the environment), bounded by a five-minute
+// timeout, for tests that build other code. It skips t in -short mode, or
+// when no go command of this release is on the PATH.
+func GoCommand(t testing.TB, dir string, args ...string) *exec.Cmd {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the go command")
+	}
+	goVersion.once.Do(func() {
+		out, err := exec.Command("go", "env", "GOVERSION").Output()
+		goVersion.v, goVersion.err = string(bytes.TrimSpace(out)), err
+	})
+	// runtime.Version appends the experiments: "go1.26.8-X:goroutineleakprofile".
+	rest, same := strings.CutPrefix(runtime.Version(), goVersion.v)
+	if goVersion.err != nil || goVersion.v == "" || !same || rest != "" && rest[0] != '-' && rest[0] != ' ' {
+		t.Skipf("the go command on the PATH is %q (%v), not this test's %s", goVersion.v, goVersion.err, runtime.Version())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	t.Cleanup(cancel)
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	return cmd
+}
+
+// goVersion is what `go env GOVERSION` said, asked once per test binary.
+var goVersion struct {
+	once sync.Once
+	v    string
+	err  error
 }

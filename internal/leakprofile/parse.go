@@ -1,0 +1,91 @@
+package leakprofile
+
+import (
+	"bytes"
+	"strconv"
+	"strings"
+)
+
+// Goroutine is one goroutine of a stack dump.
+type Goroutine struct {
+	// ID is the goroutine's id, as stack traces print it.
+	ID uint64
+	// State is the wait state, as the runtime names it ("chan send",
+	// "sync.Mutex.Lock", "select", "running"), without what it appends:
+	// "(leaked)", the minutes waited, "locked to thread", the synctest
+	// bubble, labels.
+	State string
+	// Leaked is whether the runtime's leak detection proved the goroutine
+	// leaked: blocked on something no runnable goroutine can reach.
+	Leaked bool
+	// Creator is the id of the goroutine that started this one, 0 if the
+	// dump does not say (the main goroutine, runtime goroutines).
+	Creator uint64
+	// Stack is the goroutine's frames as the runtime prints them, the
+	// "goroutine N [state]:" header excluded, ending in a newline.
+	Stack string
+}
+
+// Parse reads a dump in the format of runtime.Stack(buf, true): blocks that
+// start with a "goroutine N [state]:" line, separated by blank lines. What
+// it cannot read as such a block it skips.
+func Parse(dump []byte) []Goroutine {
+	var all []Goroutine
+	for block := range bytes.SplitSeq(dump, []byte("\n\n")) {
+		header, stack, _ := bytes.Cut(bytes.TrimLeft(block, "\n"), []byte("\n"))
+		g, ok := parseHeader(string(header))
+		if !ok {
+			continue
+		}
+		g.Stack = string(bytes.TrimRight(stack, "\n")) + "\n"
+		g.Creator = creator(g.Stack)
+		all = append(all, g)
+	}
+	return all
+}
+
+// parseHeader reads "goroutine 8 [chan send (leaked), 2 minutes]:". At
+// GOTRACEBACK=system and above the id is followed by "gp=... m=...".
+func parseHeader(line string) (g Goroutine, ok bool) {
+	rest, ok := strings.CutPrefix(line, "goroutine ")
+	if !ok {
+		return g, false
+	}
+	id, rest, _ := strings.Cut(rest, " ")
+	open, close := strings.IndexByte(rest, '['), strings.LastIndex(rest, "]:")
+	if open < 0 || close < open {
+		return g, false
+	}
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil {
+		return g, false
+	}
+	state := rest[open+1 : close]
+	// Everything the runtime appends to the wait reason starts with ", "
+	// or " labels:{"; no wait reason contains either.
+	if i := strings.Index(state, ", "); i >= 0 {
+		state = state[:i]
+	}
+	if i := strings.Index(state, " labels:{"); i >= 0 {
+		state = state[:i]
+	}
+	state = strings.TrimSuffix(state, " (scan)") // printed after "(leaked)"
+	state, leaked := strings.CutSuffix(state, " (leaked)")
+	return Goroutine{ID: n, State: state, Leaked: leaked}, true
+}
+
+// creator reads the id from the "created by f in goroutine N" line.
+func creator(stack string) uint64 {
+	const by, in = "\ncreated by ", " in goroutine "
+	i := strings.Index("\n"+stack, by)
+	if i < 0 {
+		return 0
+	}
+	line, _, _ := strings.Cut(stack[i+len(by)-1:], "\n")
+	_, id, ok := strings.Cut(line, in)
+	if !ok {
+		return 0
+	}
+	n, _ := strconv.ParseUint(id, 10, 64)
+	return n
+}
