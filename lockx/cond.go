@@ -39,23 +39,7 @@ func (m *Mutex) DoWhen(ctx context.Context, cond func() bool, f func()) error {
 	if cond == nil {
 		panic("lockx: Mutex.DoWhen: nil cond")
 	}
-	if err := enter(ctx, "Mutex.DoWhen", f == nil); err != nil {
-		return err
-	}
-	if checkmode.On {
-		defer m.check.acquire("Mutex.DoWhen", exclusive).done()
-	}
-	if !m.state.CompareAndSwap(0, mLocked) {
-		if err := m.lockSlow(ctx, nil); err != nil {
-			return err
-		}
-	}
-	if err := await(m, ctx, cond); err != nil {
-		return err
-	}
-	defer m.unlock()
-	f()
-	return nil
+	return m.l.doWhen(ctx, "Mutex.DoWhen", cond, f)
 }
 
 // DoWhen waits until it holds m exclusively and cond returns true, then
@@ -66,56 +50,56 @@ func (m *RWMutex) DoWhen(ctx context.Context, cond func() bool, f func()) error 
 	if cond == nil {
 		panic("lockx: RWMutex.DoWhen: nil cond")
 	}
-	return m.doWhen(ctx, "RWMutex.DoWhen", cond, f)
+	return m.l.doWhen(ctx, "RWMutex.DoWhen", cond, f)
 }
 
-// doWhen is RWMutex.DoWhen, and Guarded.DoWhen with the value bound in.
-func (m *RWMutex) doWhen(ctx context.Context, method string, cond func() bool, f func()) error {
+// doWhen is every DoWhen, with Guarded's value bound in.
+func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f func()) error {
 	if err := enter(ctx, method, f == nil); err != nil {
 		return err
 	}
 	if checkmode.On {
-		defer m.check.acquire(method, exclusive).done()
+		defer l.check.acquire(method, exclusive).done()
 	}
-	if err := m.lockContext(ctx); err != nil {
+	if err := l.lockContext(ctx); err != nil {
 		return err
 	}
-	if err := await(m, ctx, cond); err != nil {
+	if err := l.await(ctx, cond); err != nil {
 		return err
 	}
-	defer m.unlock()
+	defer l.unlock()
 	f()
 	return nil
-}
-
-// A condLock is a lock, held exclusively, that DoWhen can wait on.
-type condLock interface {
-	// awaitChange queues w to be moved into the lock's queue by the next
-	// release after a change, releases the lock without counting as one,
-	// and waits to hold it again. It gives up when ctx ends, returning
-	// ctx.Err() without the lock.
-	awaitChange(ctx context.Context, w *waiter) error
-	// unlock releases the lock after a section that may have changed it.
-	unlock()
 }
 
 // await waits, holding l on entry, until cond is true, and returns holding
 // l; or returns ctx.Err() without it.
 //
-// Each waiter evaluates its own cond, on its own goroutine, once it holds
-// the lock again after a change. Abseil's Mutex::Await has the releasing
-// thread evaluate the waiters' conditions instead, which saves a wake-up
-// per false condition but runs the waiter's code on whichever goroutine
-// released the lock: a panic there would hit an innocent Do, a
-// runtime.Goexit (t.FailNow in a test's cond) would end that goroutine,
-// checked mode would charge locks taken in cond to it, and cond's cost
-// would lengthen every release. Abseil forbids conditions that throw for
-// this reason; Go cannot forbid panics, so lockx keeps cond where it came
-// from, and pays with one lock hand-off per waiter per change, in the
-// order the waiters queued.
-func await(l condLock, ctx context.Context, cond func() bool) error {
+// Each waiter evaluates its own cond, on its own goroutine, holding the
+// lock. Abseil's Mutex::Await has the releasing thread evaluate the
+// waiters' conditions instead, which saves a wake-up per false condition
+// but runs the waiter's code on whichever goroutine released the lock: a
+// panic there would hit an innocent Do, a runtime.Goexit (t.FailNow in a
+// test's cond) would end that goroutine, a lock taken in cond would be
+// taken while holding whatever that goroutine holds (an order the waiter
+// never made, and checked mode would charge it to the wrong goroutine),
+// and cond's cost would lengthen every release. Abseil forbids conditions
+// that throw or lock for this reason; Go cannot forbid panics, so lockx
+// keeps cond where it came from, and pays with a wake-up per waiter per
+// change.
+//
+// The wake-ups go one at a time, like a baton. A release after a change
+// marks every waiter in conds stale and gives the first its turn, unless a
+// turn is out already (turnOut). The waiter with the turn competes for the
+// lock like a newcomer, rather than being handed it asleep, which would
+// leave the lock idle until the waiter runs. If its cond is false it goes
+// to the back of conds, not stale, and passes the turn to the next stale
+// waiter; if true, it ends its turn and runs f, whose release is a change
+// and gives the next waiter its turn. So after a change every waiter looks
+// once, in the order they queued, and only one at a time is woken to look.
+func (l *rwlock) await(ctx context.Context, cond func() bool) error {
 	var w *waiter
-	for !holds(l, cond) {
+	for !l.holds(cond, w) {
 		if w == nil {
 			w = newWaiter(true)
 		}
@@ -123,18 +107,24 @@ func await(l condLock, ctx context.Context, cond func() bool) error {
 			return err
 		}
 	}
+	if w != nil && w.turn {
+		l.endTurn(w, false) // f's release is a change, and wakes the next
+	}
 	return nil
 }
 
 // holds evaluates cond, holding l. If cond panics or calls runtime.Goexit,
-// holds releases l on the way out, as a section that may have changed the
-// state: cond was not meant to, but a panic may have left anything half
-// done, and a needless look by the other waiters costs less than a missed
-// one.
-func holds(l condLock, cond func() bool) bool {
+// holds ends w's turn, if it has one, and releases l on the way out as a
+// section that may have changed the state: cond was not meant to, but a
+// panic may have left anything half done, and a needless look by the
+// other waiters costs less than a missed one.
+func (l *rwlock) holds(cond func() bool, w *waiter) bool {
 	returned := false
 	defer func() {
 		if !returned {
+			if w != nil && w.turn {
+				l.endTurn(w, false)
+			}
 			l.unlock()
 		}
 	}()
@@ -143,28 +133,84 @@ func holds(l condLock, cond func() bool) bool {
 	return ok
 }
 
-func (m *Mutex) awaitChange(ctx context.Context, w *waiter) error {
-	m.qmu.Lock()
-	w.losses = 0
-	m.conds.pushBack(w, awaiting)
-	m.state.Or(mAwaiting)
-	m.qmu.Unlock()
-	m.unlockQuiet()
+// awaitChange queues w, whose cond is false, until the state changes,
+// releases l without counting as a change, and waits for w's turn to look
+// again; then takes l again. It gives up when ctx ends, returning
+// ctx.Err() without l.
+func (l *rwlock) awaitChange(ctx context.Context, w *waiter) error {
+	var next *waiter
+	l.qmu.Lock()
+	if w.turn {
+		next = l.passTurn(w)
+	}
+	w.stale = false
+	l.conds.pushBack(w, awaiting)
+	l.state.Or(condsQueued)
+	l.qmu.Unlock()
+	l.unlockQuiet()
+	next.signal()
 	if !w.wait(ctx.Done()) {
-		m.abandon(w)
-		return ctx.Err()
+		l.abandon(w)
+	} else if l.lockSlow(ctx, w) == nil && l.won(ctx) == nil {
+		return nil // lockSlow may win at once, without looking at ctx: won does
 	}
-	if w.status == granted {
-		return m.won(ctx)
+	if w.turn {
+		l.endTurn(w, true)
 	}
-	return m.lockSlow(ctx, w) // woken: compete for the lock
+	return ctx.Err()
 }
 
-func (m *RWMutex) awaitChange(ctx context.Context, w *waiter) error {
-	m.qmu.Lock()
-	m.conds.pushBack(w, awaiting)
-	m.state.Or(rwAwaiting)
-	m.qmu.Unlock()
-	m.unlockQuiet()
-	return m.sleep(ctx, w)
+// changed tells l's DoWhen waiters that the state may have changed: it
+// marks them stale and returns the first, to wake, unless a turn is out
+// already. l.qmu must be held.
+func (l *rwlock) changed() *waiter {
+	for w := l.conds.head; w != nil; w = w.next {
+		w.stale = true
+		if w.next == l.conds.head {
+			break
+		}
+	}
+	if l.state.Load()&turnOut != 0 {
+		return nil
+	}
+	return l.nextTurn()
+}
+
+// endTurn ends w's turn to look at a change, and wakes the next stale
+// waiter if next is set.
+func (l *rwlock) endTurn(w *waiter, next bool) {
+	var r *waiter
+	l.qmu.Lock()
+	if next {
+		r = l.passTurn(w)
+	} else {
+		w.turn = false
+		l.state.And(^int64(turnOut))
+	}
+	l.qmu.Unlock()
+	r.signal()
+}
+
+// passTurn ends w's turn and gives the next stale waiter its turn, or
+// leaves none out. l.qmu must be held.
+func (l *rwlock) passTurn(w *waiter) *waiter {
+	w.turn = false
+	l.state.And(^int64(turnOut))
+	return l.nextTurn()
+}
+
+// nextTurn takes the head of l.conds out, and gives it its turn, if it has
+// a change to look at. l.qmu must be held.
+func (l *rwlock) nextTurn() *waiter {
+	w := l.conds.head
+	if w == nil || !w.stale {
+		return nil
+	}
+	l.conds.remove(w)
+	w.status, w.turn = rechecking, true
+	l.state.Or(turnOut)
+	if l.conds.head == nil {
+		l.state.And(^int64(condsQueued))
+	}
+	return w
 }

@@ -18,8 +18,8 @@ import (
 // must not keep the pointer, or anything inside the value that is shared by
 // reference, after it returns.
 type Guarded[T any] struct {
-	mu RWMutex
-	v  T
+	l rwlock
+	v T
 }
 
 // NewGuarded returns a Guarded holding v.
@@ -35,10 +35,10 @@ func (g *Guarded[T]) Do(f func(v *T)) {
 		panic("lockx: Guarded.Do: nil func")
 	}
 	if checkmode.On {
-		defer g.mu.check.acquire("Guarded.Do", exclusive).done()
+		defer g.l.check.acquire("Guarded.Do", exclusive).done()
 	}
-	g.mu.lock()
-	defer g.mu.unlock()
+	g.l.lock()
+	defer g.l.unlock()
 	f(&g.v)
 }
 
@@ -50,12 +50,12 @@ func (g *Guarded[T]) DoContext(ctx context.Context, f func(v *T)) error {
 		return err
 	}
 	if checkmode.On {
-		defer g.mu.check.acquire("Guarded.DoContext", exclusive).done()
+		defer g.l.check.acquire("Guarded.DoContext", exclusive).done()
 	}
-	if err := g.mu.lockContext(ctx); err != nil {
+	if err := g.l.lockContext(ctx); err != nil {
 		return err
 	}
-	defer g.mu.unlock()
+	defer g.l.unlock()
 	f(&g.v)
 	return nil
 }
@@ -70,12 +70,10 @@ func (g *Guarded[T]) RDo(f func(v *T)) {
 		panic("lockx: Guarded.RDo: nil func")
 	}
 	if checkmode.On {
-		defer g.mu.check.acquire("Guarded.RDo", shared).done()
+		defer g.l.check.acquire("Guarded.RDo", shared).done()
 	}
-	if !g.mu.rtryLock() {
-		g.mu.rlockSlow(context.Background())
-	}
-	defer g.mu.runlock()
+	g.l.rlock()
+	defer g.l.runlock()
 	f(&g.v)
 }
 
@@ -86,12 +84,14 @@ func (g *Guarded[T]) RDoContext(ctx context.Context, f func(v *T)) error {
 		return err
 	}
 	if checkmode.On {
-		defer g.mu.check.acquire("Guarded.RDoContext", shared).done()
+		defer g.l.check.acquire("Guarded.RDoContext", shared).done()
 	}
-	if err := g.mu.rlockContext(ctx); err != nil {
-		return err
+	if !g.l.rtryLock() {
+		if err := g.l.rlockSlow(ctx); err != nil {
+			return err
+		}
 	}
-	defer g.mu.runlock()
+	defer g.l.runlock()
 	f(&g.v)
 	return nil
 }
@@ -111,5 +111,5 @@ func (g *Guarded[T]) DoWhen(ctx context.Context, cond func(v *T) bool, f func(v 
 	if f != nil {
 		do = func() { f(&g.v) }
 	}
-	return g.mu.doWhen(ctx, "Guarded.DoWhen", func() bool { return cond(&g.v) }, do)
+	return g.l.doWhen(ctx, "Guarded.DoWhen", func() bool { return cond(&g.v) }, do)
 }

@@ -12,16 +12,19 @@ type waiter struct {
 	prev, next *waiter
 	status     waitStatus
 	write      bool // RWMutex: the waiter wants the lock exclusively
+	stale      bool // DoWhen: the state changed since the waiter's cond was false
+	turn       bool // DoWhen: out of the condition queue to look at a change
 	losses     int  // Mutex: times woken and beaten to the lock
 }
 
 type waitStatus uint8
 
 const (
-	queued   waitStatus = iota // in the lock's queue, asleep
-	woken                      // out of the queue, told to compete for the lock
-	granted                    // out of the queue, holding the lock
-	awaiting                   // in the condition queue, asleep until the state changes
+	queued     waitStatus = iota // in the lock's queue, asleep
+	woken                        // out of the queue, told to compete for the lock
+	granted                      // out of the queue, holding the lock
+	awaiting                     // DoWhen: in the condition queue, asleep until the state changes
+	rechecking                   // DoWhen: out of the condition queue, told to compete for the lock and look again
 )
 
 func newWaiter(write bool) *waiter {
@@ -103,20 +106,4 @@ func (q *waitQueue) remove(w *waiter) {
 		}
 	}
 	w.prev, w.next = nil, nil
-}
-
-// requeue moves every waiter of conds to the back of q, in order, to wait
-// for the lock there: the state they wait on may have changed, and each
-// re-evaluates its condition once it holds the lock. It reports whether it
-// moved any.
-func (q *waitQueue) requeue(conds *waitQueue) bool {
-	if conds.head == nil {
-		return false
-	}
-	for conds.head != nil {
-		w := conds.head
-		conds.remove(w)
-		q.pushBack(w, queued)
-	}
-	return true
 }
