@@ -62,6 +62,12 @@ func TestPanics(t *testing.T) {
 			"RWMutex.RDoContext": func(f func()) { rw.RDoContext(ctx, f) },
 			"Guarded.Do":         func(f func()) { g.Do(func(*int) { f() }) },
 			"Guarded.DoContext":  func(f func()) { g.DoContext(ctx, func(*int) { f() }) },
+			"Guarded.RDo":        func(f func()) { g.RDo(func(*int) { f() }) },
+			"Guarded.RDoContext": func(f func()) { g.RDoContext(ctx, func(*int) { f() }) },
+			"Mutex.DoWhen":       func(f func()) { mu.DoWhen(ctx, func() bool { return true }, f) },
+			"Mutex.DoWhen cond":  func(f func()) { mu.DoWhen(ctx, func() bool { f(); return true }, func() {}) },
+			"RWMutex.DoWhen":     func(f func()) { rw.DoWhen(ctx, func() bool { return true }, f) },
+			"Guarded.DoWhen":     func(f func()) { g.DoWhen(ctx, func(*int) bool { return true }, func(*int) { f() }) },
 		} {
 			want := &boom{1}
 			if got := testenv.PanicValue(func() { do(func() { panic(want) }) }); got != want {
@@ -95,22 +101,35 @@ func TestNilPanics(t *testing.T) {
 		rw lockx.RWMutex
 		g  lockx.Guarded[int]
 	)
+	yes := func() bool { return true }
+	gyes := func(*int) bool { return true }
+	//lint:file-ignore SA1012 the nil Contexts are the test
 	for want, f := range map[string]func(){
-		"lockx: Mutex.Do: nil func":             func() { mu.Do(nil) },
-		"lockx: Mutex.DoContext: nil func":      func() { mu.DoContext(ctx, nil) },
-		"lockx: Mutex.DoContext: nil Context":   func() { mu.DoContext(nil, func() {}) }, //lint:ignore SA1012 the nil Context is the test
-		"lockx: Mutex.TryDo: nil func":          func() { mu.TryDo(nil) },
-		"lockx: RWMutex.Do: nil func":           func() { rw.Do(nil) },
-		"lockx: RWMutex.RDo: nil func":          func() { rw.RDo(nil) },
-		"lockx: RWMutex.DoContext: nil func":    func() { rw.DoContext(ctx, nil) },
-		"lockx: RWMutex.DoContext: nil Context": func() { rw.DoContext(nil, func() {}) }, //lint:ignore SA1012 the nil Context is the test
-		"lockx: RWMutex.RDoContext: nil func":   func() { rw.RDoContext(ctx, nil) },
-		"lockx: RWMutex.RDoContext: nil Context": func() {
-			rw.RDoContext(nil, func() {}) //lint:ignore SA1012 the nil Context is the test
-		},
-		"lockx: Guarded.Do: nil func":           func() { g.Do(nil) },
-		"lockx: Guarded.DoContext: nil func":    func() { g.DoContext(ctx, nil) },
-		"lockx: Guarded.DoContext: nil Context": func() { g.DoContext(nil, func(*int) {}) }, //lint:ignore SA1012 the nil Context is the test
+		"lockx: Mutex.Do: nil func":              func() { mu.Do(nil) },
+		"lockx: Mutex.DoContext: nil func":       func() { mu.DoContext(ctx, nil) },
+		"lockx: Mutex.DoContext: nil Context":    func() { mu.DoContext(nil, func() {}) },
+		"lockx: Mutex.TryDo: nil func":           func() { mu.TryDo(nil) },
+		"lockx: Mutex.DoWhen: nil func":          func() { mu.DoWhen(ctx, yes, nil) },
+		"lockx: Mutex.DoWhen: nil cond":          func() { mu.DoWhen(ctx, nil, func() {}) },
+		"lockx: Mutex.DoWhen: nil Context":       func() { mu.DoWhen(nil, yes, func() {}) },
+		"lockx: RWMutex.Do: nil func":            func() { rw.Do(nil) },
+		"lockx: RWMutex.RDo: nil func":           func() { rw.RDo(nil) },
+		"lockx: RWMutex.DoContext: nil func":     func() { rw.DoContext(ctx, nil) },
+		"lockx: RWMutex.DoContext: nil Context":  func() { rw.DoContext(nil, func() {}) },
+		"lockx: RWMutex.RDoContext: nil func":    func() { rw.RDoContext(ctx, nil) },
+		"lockx: RWMutex.RDoContext: nil Context": func() { rw.RDoContext(nil, func() {}) },
+		"lockx: RWMutex.DoWhen: nil func":        func() { rw.DoWhen(ctx, yes, nil) },
+		"lockx: RWMutex.DoWhen: nil cond":        func() { rw.DoWhen(ctx, nil, func() {}) },
+		"lockx: RWMutex.DoWhen: nil Context":     func() { rw.DoWhen(nil, yes, func() {}) },
+		"lockx: Guarded.Do: nil func":            func() { g.Do(nil) },
+		"lockx: Guarded.DoContext: nil func":     func() { g.DoContext(ctx, nil) },
+		"lockx: Guarded.DoContext: nil Context":  func() { g.DoContext(nil, func(*int) {}) },
+		"lockx: Guarded.RDo: nil func":           func() { g.RDo(nil) },
+		"lockx: Guarded.RDoContext: nil func":    func() { g.RDoContext(ctx, nil) },
+		"lockx: Guarded.RDoContext: nil Context": func() { g.RDoContext(nil, func(*int) {}) },
+		"lockx: Guarded.DoWhen: nil func":        func() { g.DoWhen(ctx, gyes, nil) },
+		"lockx: Guarded.DoWhen: nil cond":        func() { g.DoWhen(ctx, nil, func(*int) {}) },
+		"lockx: Guarded.DoWhen: nil Context":     func() { g.DoWhen(nil, gyes, func(*int) {}) },
 	} {
 		if got := testenv.PanicValue(f); got != want {
 			t.Errorf("panic = %v, want %q", got, want)
@@ -128,6 +147,8 @@ func TestNilPanics(t *testing.T) {
 func TestDoContextEnded(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
+	yes := func() bool { t.Error("cond ran"); return true }
+	gyes := func(*int) bool { t.Error("cond ran"); return true }
 	var (
 		mu lockx.Mutex
 		rw lockx.RWMutex
@@ -138,6 +159,10 @@ func TestDoContextEnded(t *testing.T) {
 		"RWMutex.DoContext":  func() error { return rw.DoContext(ctx, func() { t.Error("RWMutex f ran") }) },
 		"RWMutex.RDoContext": func() error { return rw.RDoContext(ctx, func() { t.Error("RWMutex f ran") }) },
 		"Guarded.DoContext":  func() error { return g.DoContext(ctx, func(*int) { t.Error("Guarded f ran") }) },
+		"Guarded.RDoContext": func() error { return g.RDoContext(ctx, func(*int) { t.Error("Guarded f ran") }) },
+		"Mutex.DoWhen":       func() error { return mu.DoWhen(ctx, yes, func() { t.Error("Mutex f ran") }) },
+		"RWMutex.DoWhen":     func() error { return rw.DoWhen(ctx, yes, func() { t.Error("RWMutex f ran") }) },
+		"Guarded.DoWhen":     func() error { return g.DoWhen(ctx, gyes, func(*int) { t.Error("Guarded f ran") }) },
 	} {
 		if err := do(); err != context.Canceled {
 			t.Errorf("%s = %v, want context.Canceled", name, err)
@@ -189,9 +214,14 @@ func TestZeroAllocs(t *testing.T) {
 		"RWMutex.RDoContext": func() { rw.RDoContext(ctx, func() { _ = n }) },
 		"Guarded.Do":         func() { g.Do(func(v *int) { *v++ }) },
 		"Guarded.DoContext":  func() { g.DoContext(ctx, func(v *int) { *v++ }) },
+		"Guarded.RDo":        func() { g.RDo(func(v *int) { _ = *v }) },
+		"Guarded.RDoContext": func() { g.RDoContext(ctx, func(v *int) { _ = *v }) },
+		"Mutex.DoWhen":       func() { mu.DoWhen(ctx, func() bool { return n >= 0 }, func() { n++ }) },
+		"RWMutex.DoWhen":     func() { rw.DoWhen(ctx, func() bool { return n >= 0 }, func() { n++ }) },
+		"Guarded.DoWhen":     func() { g.DoWhen(ctx, func(v *int) bool { return *v >= 0 }, func(v *int) { *v++ }) },
 	} {
 		if a := testing.AllocsPerRun(1000, f); a != 0 {
-			t.Errorf("%s: %v allocations per uncontended call, want 0", name, a)
+			t.Errorf("%s: %v allocations per uncontended call (or cond true at once), want 0", name, a)
 		}
 	}
 }

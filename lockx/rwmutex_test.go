@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -430,4 +431,48 @@ func BenchmarkRWMixedParallelSyncRWMutex(b *testing.B) {
 		}
 		_ = s
 	})
+}
+
+// TestRWNoStarvation is TestNoStarvation for RWMutex: while goroutines
+// hammer Do, a writer from outside the loops, and a reader, each still get
+// the lock within a bound.
+func TestRWNoStarvation(t *testing.T) {
+	var (
+		mu   lockx.RWMutex
+		stop atomic.Bool
+		wg   sync.WaitGroup
+		n    int
+	)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for !stop.Load() {
+				mu.Do(func() { n++ })
+			}
+		})
+	}
+	rounds := 50
+	if testing.Short() {
+		rounds = 10
+	}
+	var worst time.Duration
+	for i := range rounds {
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		var err error
+		if i%2 == 0 {
+			err = mu.DoContext(ctx, func() { n++ })
+		} else {
+			err = mu.RDoContext(ctx, func() { _ = n })
+		}
+		cancel()
+		if err != nil {
+			t.Errorf("round %d: starved: no lock after 2s of hammering (%v)", i, err)
+			break
+		}
+		worst = max(worst, time.Since(start))
+		time.Sleep(50 * time.Microsecond)
+	}
+	stop.Store(true)
+	waitBounded(t, &wg, 10*time.Second)
+	t.Logf("longest wait for the lock: %v", worst)
 }
