@@ -38,38 +38,47 @@
 //
 // # Fairness
 //
-// No waiter starves. A released Mutex may go to a newcomer ahead of a
-// queued waiter, which keeps a contended lock fast, but a waiter that loses
-// that race twice is handed the lock on the next release. An RWMutex hands
-// the lock over in arrival order once anyone is queued: readers arriving
-// behind a waiting writer wait for it, and the readers queued behind a
-// writer enter together when it is done. DoWhen waiters whose condition
-// holds run in the order they began waiting.
+// No waiter starves. A released lock may go to a newcomer ahead of a
+// queued writer, which keeps a contended lock fast, but a writer that loses
+// that race twice is handed the lock on the next release. On an RWMutex,
+// readers arriving while a writer holds the lock or waits for it wait too,
+// so readers cannot starve writers; and the readers that waited behind a
+// writer enter together when it leaves, before the next writer, so writers
+// cannot starve readers. After a change, DoWhen waiters look at their
+// conditions in the order they began waiting.
 //
 // # Checked mode
 //
 // Built with the race detector (go test -race) or with -tags lockxcheck,
-// lockx checks every acquisition, at a cost of a few microseconds each,
-// for two mistakes that otherwise hang a program, and panics with a report
-// instead:
+// lockx checks every acquisition for two mistakes that otherwise hang a
+// program, and panics with a report instead, before anything blocks:
 //
 //   - Taking a lock the calling goroutine already holds: Do, DoContext,
-//     DoWhen, RDo or RDoContext inside a critical section of the same lock.
-//     The message contains "already holds" and the file:line where the
-//     goroutine took the lock. (TryDo just returns false, as always.)
+//     DoWhen, RDo or RDoContext inside a critical section (or a DoWhen
+//     cond) of the same lock. The report says "already holds" and gives
+//     the file:line where the goroutine took the lock and where it takes
+//     it again. An RDo inside an RDo counts: it deadlocks as soon as a
+//     writer queues between them. TryDo just returns false, as always.
 //   - Taking locks in inconsistent orders: taking B while holding A, when
-//     some goroutine earlier took A while holding B (or along any longer
-//     cycle). The message contains "lock order" and the file:line of each
-//     acquisition in both orders. It comes the first time the orders
-//     disagree, whether or not the goroutines met this time.
+//     some goroutine has taken A while holding B, or along a longer cycle
+//     (A then B, B then C, C then A). The report says "lock order" and
+//     gives the file:line of each acquisition, in both orders. It comes
+//     the first time the orders disagree, whether or not the goroutines
+//     met and deadlocked this time.
 //
-// Shared acquisitions count, since an RDo waits behind a queued writer. A
-// TryDo waits for nothing, so it orders nothing before the lock it takes;
-// the locks it holds order those taken inside it. Acquisitions made while
-// holding one common lock exclusively (a gate every goroutine takes first)
-// cannot deadlock each other, and are not reported. The record of the
-// orders seen holds no lock alive: it forgets a lock once the garbage
-// collector has reclaimed it. Normal builds compile the checks away.
+// Shared acquisitions count in both checks, since an RDo waits behind a
+// queued writer. A TryDo that wins waits for nothing, so it orders nothing
+// before its lock; the locks taken inside it are ordered after it. Orders
+// that were only ever followed while holding one other lock exclusively
+// (a gate every such goroutine takes first) cannot deadlock each other,
+// and are not reported. The record of orders refers to locks, not to the
+// values around them: it keeps nothing alive, and forgets a lock when it
+// is garbage collected, so programs that make many short-lived locks do
+// not grow it.
+//
+// Checking costs a few microseconds per acquisition, most of it in finding
+// out which goroutine is calling. Normal builds compile the checks away and
+// pay nothing.
 //
 // # testing/synctest
 //

@@ -164,11 +164,13 @@ func ExampleGuarded() {
 func ExampleGuarded_DoWhen() {
 	type account struct{ balance int }
 	acct := lockx.NewGuarded(account{})
+	// README: DoWhen
 	withdraw := func(ctx context.Context, amount int) error {
 		return acct.DoWhen(ctx,
 			func(a *account) bool { return a.balance >= amount },
 			func(a *account) { a.balance -= amount })
 	}
+	// README: end
 
 	done := make(chan error)
 	go func() { done <- withdraw(context.Background(), 30) }()
