@@ -114,32 +114,6 @@ func (l *rwlock) unlockQuiet() {
 	}
 }
 
-// rtryLock counts a reader in, and reports whether it may stay: no writer
-// holds the lock or waits for it. If not, the caller must back out with
-// rlockSlow. Counting in first, as sync.RWMutex does, costs readers one
-// atomic add where a compare-and-swap loop would make them retry on each
-// other. While such a reader is counted in, a writer sees one reader more,
-// and its back-out is a reader leaving like any other.
-func (l *rwlock) rtryLock() bool {
-	return l.state.Add(reader)&readersWait == 0
-}
-
-func (l *rwlock) rlock() {
-	if !l.rtryLock() {
-		l.rlockSlow(context.Background())
-	}
-}
-
-// runlock releases a reader. Only the last one out can let a writer in,
-// and only if no writer holds the lock (a reader backing out from under a
-// writer leaves the hand-over to the writer's release) and one is queued.
-// Readers change nothing, so they wake no DoWhen waiters.
-func (l *rwlock) runlock() {
-	if s := l.state.Add(-reader); s&(readers|writer|writersQueued) == writersQueued {
-		l.readersLeft()
-	}
-}
-
 // lockSlow takes the lock for writing after the fast path failed. It gives
 // up when ctx ends, returning ctx.Err(); Do passes context.Background,
 // which never does. w is nil, or a waiter of this goroutine's to queue
@@ -251,68 +225,6 @@ func (l *rwlock) spin(awoke bool) bool {
 	return false
 }
 
-// rlockSlow backs out the reader rtryLock counted in, and waits its turn.
-func (l *rwlock) rlockSlow(ctx context.Context) error {
-	l.runlock()
-	if l.rspin() {
-		return l.rwon(ctx)
-	}
-	l.qmu.Lock()
-	for {
-		s := l.state.Load()
-		if s&readersWait == 0 {
-			if l.state.CompareAndSwap(s, s+reader) {
-				l.qmu.Unlock()
-				return l.rwon(ctx)
-			}
-			continue
-		}
-		if l.state.CompareAndSwap(s, s|readersQueued) {
-			break
-		}
-	}
-	w := newWaiter(false)
-	l.rq.pushBack(w, queued)
-	l.qmu.Unlock()
-	if !w.wait(ctx.Done()) {
-		l.abandon(w)
-		return ctx.Err()
-	}
-	return l.rwon(ctx) // granted: a writer's release counted w in
-}
-
-// rspin polls, as spin does, for the writer holding the lock to leave, and
-// counts a reader in if it does before any writer queues.
-func (l *rwlock) rspin() bool {
-	for range spinRounds {
-		s := l.state.Load()
-		if s&(writersQueued|writerWoken) != 0 {
-			return false // queue behind the writers already waiting
-		}
-		if s&writer == 0 {
-			if l.state.CompareAndSwap(s, s+reader) {
-				return true
-			}
-			continue
-		}
-		for range spinLoads {
-			if s := l.state.Load(); s&writer == 0 || s&(writersQueued|writerWoken) != 0 {
-				break
-			}
-		}
-	}
-	return false
-}
-
-// rwon is won for a reader.
-func (l *rwlock) rwon(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		l.runlock()
-		return err
-	}
-	return nil
-}
-
 // unlockSlow finishes an unlock that left state s.
 func (l *rwlock) unlockSlow(s int64) { l.releaseSlow(s, true) }
 
@@ -341,48 +253,6 @@ func (l *rwlock) releaseSlow(s int64, changed bool) {
 	signalAll(in)
 	h.signal()
 	turn.signal()
-}
-
-// readersLeft wakes the writer the last reader out leaves the lock to.
-func (l *rwlock) readersLeft() {
-	l.qmu.Lock()
-	h := l.wake()
-	l.qmu.Unlock()
-	h.signal()
-}
-
-// admit counts in every queued reader, unless a writer holds the lock or,
-// when all is not set, is queued for it; and returns them chained through
-// next, for signalAll once l.qmu, which must be held, is released. A
-// writer's release admits all, so the readers that queued behind it go
-// before the next writer.
-func (l *rwlock) admit(all bool) (in *waiter) {
-	n := int64(0)
-	for w := l.rq.head; w != nil; w = w.next {
-		n++
-		if w.next == l.rq.head {
-			break
-		}
-	}
-	if n == 0 {
-		return nil
-	}
-	for {
-		s := l.state.Load()
-		if s&writer != 0 || !all && s&readersWait != 0 {
-			return nil // a writer's release, or give-up, will let them in
-		}
-		if l.state.CompareAndSwap(s, (s+n*reader)&^readersQueued) {
-			break
-		}
-	}
-	for l.rq.head != nil {
-		w := l.rq.head
-		l.rq.remove(w)
-		w.status = granted
-		w.next, in = in, w
-	}
-	return in
 }
 
 // wake gives the writers' queue's head what a release owes it, unless
