@@ -54,26 +54,6 @@ func (m *RWMutex) DoWhen(ctx context.Context, cond func() bool, f func()) error 
 }
 
 // doWhen is every DoWhen, with Guarded's value bound in.
-func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f func()) error {
-	if err := enter(ctx, method, f == nil); err != nil {
-		return err
-	}
-	if checkmode.On {
-		defer l.check.acquire(method, exclusive).done()
-	}
-	if err := l.lockContext(ctx); err != nil {
-		return err
-	}
-	if err := l.await(ctx, cond); err != nil {
-		return err
-	}
-	defer l.unlock()
-	f()
-	return nil
-}
-
-// await waits, holding l on entry, until cond is true, and returns holding
-// l; or returns ctx.Err() without it.
 //
 // Each waiter evaluates its own cond, on its own goroutine, holding the
 // lock. Abseil's Mutex::Await has the releasing thread evaluate the
@@ -97,40 +77,50 @@ func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f 
 // waiter; if true, it ends its turn and runs f, whose release is a change
 // and gives the next waiter its turn. So after a change every waiter looks
 // once, in the order they queued, and only one at a time is woken to look.
-func (l *rwlock) await(ctx context.Context, cond func() bool) error {
-	var w *waiter
-	for !l.holds(cond, w) {
+func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f func()) error {
+	if err := enter(ctx, method, f == nil); err != nil {
+		return err
+	}
+	if checkmode.On {
+		defer l.check.acquire(method, exclusive).done()
+	}
+	if err := l.lockContext(ctx); err != nil {
+		return err
+	}
+	var w *waiter // made on the first false cond
+	held := true
+	defer func() {
+		// f returned, or cond or f panicked or called runtime.Goexit,
+		// holding l. A panicking cond was not meant to change the state,
+		// but may have left anything half done, and a needless look by the
+		// other waiters costs less than a missed one: release as a change.
+		if !held {
+			return
+		}
+		if w != nil && w.turn {
+			// Keeping the turn to here is the same as ending it before f:
+			// only a writer's release, which must wait for this one, looks
+			// at it. Ending it in the release saves an atomic operation.
+			w.turn = false
+			if s := l.state.Add(-(writer | turnOut)); s != 0 {
+				l.unlockSlow(s)
+			}
+			return
+		}
+		l.unlock()
+	}()
+	for !cond() {
 		if w == nil {
 			w = newWaiter(true)
 		}
+		held = false
 		if err := l.awaitChange(ctx, w); err != nil {
 			return err
 		}
+		held = true
 	}
-	if w != nil && w.turn {
-		l.endTurn(w, false) // f's release is a change, and wakes the next
-	}
+	f() // its release is a change, and gives the next waiter its turn
 	return nil
-}
-
-// holds evaluates cond, holding l. If cond panics or calls runtime.Goexit,
-// holds ends w's turn, if it has one, and releases l on the way out as a
-// section that may have changed the state: cond was not meant to, but a
-// panic may have left anything half done, and a needless look by the
-// other waiters costs less than a missed one.
-func (l *rwlock) holds(cond func() bool, w *waiter) bool {
-	returned := false
-	defer func() {
-		if !returned {
-			if w != nil && w.turn {
-				l.endTurn(w, false)
-			}
-			l.unlock()
-		}
-	}()
-	ok := cond()
-	returned = true
-	return ok
 }
 
 // awaitChange queues w, whose cond is false, until the state changes,
@@ -140,14 +130,31 @@ func (l *rwlock) holds(cond func() bool, w *waiter) bool {
 func (l *rwlock) awaitChange(ctx context.Context, w *waiter) error {
 	var next *waiter
 	l.qmu.Lock()
-	if w.turn {
-		next = l.passTurn(w)
+	hadTurn := w.turn
+	if hadTurn {
+		w.turn = false
+		next = l.takeTurn()
 	}
 	w.stale = false
 	l.conds.pushBack(w, awaiting)
-	l.state.Or(condsQueued)
+	// Release l, flag conds and pass the turn in one atomic operation: on
+	// a lock the waker is hammering, each costs a cache-line round trip.
+	var s int64
+	for {
+		old := l.state.Load()
+		s = old | condsQueued
+		if hadTurn && next == nil {
+			s &^= turnOut
+		}
+		s -= writer
+		if l.state.CompareAndSwap(old, s) {
+			break
+		}
+	}
 	l.qmu.Unlock()
-	l.unlockQuiet()
+	if s&^(condsQueued|turnOut) != 0 {
+		l.releaseSlow(s, false)
+	}
 	next.signal()
 	if !w.wait(ctx.Done()) {
 		l.abandon(w)
@@ -155,7 +162,12 @@ func (l *rwlock) awaitChange(ctx context.Context, w *waiter) error {
 		return nil // lockSlow may win at once, without looking at ctx: won does
 	}
 	if w.turn {
-		l.endTurn(w, true)
+		l.qmu.Lock()
+		w.turn = false
+		l.state.And(^int64(turnOut))
+		r := l.nextTurn()
+		l.qmu.Unlock()
+		r.signal()
 	}
 	return ctx.Err()
 }
@@ -176,41 +188,32 @@ func (l *rwlock) changed() *waiter {
 	return l.nextTurn()
 }
 
-// endTurn ends w's turn to look at a change, and wakes the next stale
-// waiter if next is set.
-func (l *rwlock) endTurn(w *waiter, next bool) {
-	var r *waiter
-	l.qmu.Lock()
-	if next {
-		r = l.passTurn(w)
-	} else {
-		w.turn = false
-		l.state.And(^int64(turnOut))
-	}
-	l.qmu.Unlock()
-	r.signal()
-}
-
-// passTurn ends w's turn and gives the next stale waiter its turn, or
-// leaves none out. l.qmu must be held.
-func (l *rwlock) passTurn(w *waiter) *waiter {
-	w.turn = false
-	l.state.And(^int64(turnOut))
-	return l.nextTurn()
-}
-
 // nextTurn takes the head of l.conds out, and gives it its turn, if it has
-// a change to look at. l.qmu must be held.
+// a change to look at. No turn may be out. l.qmu must be held.
 func (l *rwlock) nextTurn() *waiter {
+	w := l.takeTurn()
+	if w != nil {
+		for {
+			s := l.state.Load()
+			next := s | turnOut
+			if l.conds.head == nil {
+				next &^= condsQueued
+			}
+			if l.state.CompareAndSwap(s, next) {
+				break
+			}
+		}
+	}
+	return w
+}
+
+// takeTurn is nextTurn for a caller that sets the flags itself.
+func (l *rwlock) takeTurn() *waiter {
 	w := l.conds.head
 	if w == nil || !w.stale {
 		return nil
 	}
 	l.conds.remove(w)
 	w.status, w.turn = rechecking, true
-	l.state.Or(turnOut)
-	if l.conds.head == nil {
-		l.state.And(^int64(condsQueued))
-	}
 	return w
 }
