@@ -136,9 +136,9 @@ func alreadyHolds(g *goroutine, h *heldLock, method string, mode acquireMode, at
 	case h.mode == shared && mode == shared:
 		fmt.Fprintf(&b, " for reading; a second reader waits behind any writer that queued in between, and the writer waits for the first reader: a deadlock\n")
 	case h.mode == shared:
-		fmt.Fprintf(&b, " for reading, and a writer waits for every reader to leave: a deadlock\n")
+		fmt.Fprintf(&b, " for reading, and taking it to write waits for every reader to leave, this one too: a deadlock\n")
 	default:
-		fmt.Fprintf(&b, ", so waiting for it is a deadlock\n")
+		fmt.Fprintf(&b, ", so waiting for it here deadlocks\n")
 	}
 	fmt.Fprintf(&b, "\ttook it with %s at %s\n", h.method, h.at.String())
 	fmt.Fprintf(&b, "\ttakes it again at %s\n", at.String())

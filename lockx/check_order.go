@@ -280,7 +280,7 @@ func inversion(g *goroutine, h *heldLock, method string, at *site, n *lockNode, 
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "lockx: %s: lock order inversion: goroutine %d takes B while holding A, but earlier %s; goroutines that take them in these orders at once deadlock\n",
+	fmt.Fprintf(&b, "lockx: %s: lock order inversion: goroutine %d takes B while holding A, but earlier %s; goroutines taking them in these orders at the same time deadlock\n",
 		method, g.id, strings.Join(chain, ", and "))
 	fmt.Fprintf(&b, "\tgoroutine %d took A (%s) with %s at %s\n", g.id, h.n.kind, h.method, h.at.String())
 	fmt.Fprintf(&b, "\t\tand now takes B (%s) with %s at %s\n", n.kind, method, at.String())

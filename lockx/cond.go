@@ -74,9 +74,9 @@ func (m *RWMutex) DoWhen(ctx context.Context, cond func() bool, f func()) error 
 // lock like a newcomer, rather than being handed it asleep, which would
 // leave the lock idle until the waiter runs. If its cond is false it goes
 // to the back of conds, not stale, and passes the turn to the next stale
-// waiter; if true, it ends its turn and runs f, whose release is a change
-// and gives the next waiter its turn. So after a change every waiter looks
-// once, in the order they queued, and only one at a time is woken to look.
+// waiter; if true, it runs f, and f's release, a change, ends its turn and
+// gives the next waiter one. So after a change every waiter looks once, in
+// the order they queued, and only one at a time is woken to look.
 func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f func()) error {
 	if err := enter(ctx, method, f == nil); err != nil {
 		return err

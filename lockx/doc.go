@@ -19,7 +19,7 @@
 // runs its function with the lock still held. The condition is evaluated
 // again after every critical section that may have changed the state, so
 // there is no Signal to forget or to send before anyone waits, and the wait
-// gives up when its context ends. It replaces sync.Cond.
+// gives up when its context ends. It replaces [sync.Cond].
 //
 // # Do not block inside f
 //
