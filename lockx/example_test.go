@@ -139,7 +139,7 @@ func ExampleRWMutex() {
 }
 
 // A Guarded value cannot be reached without its lock, so it cannot be
-// touched by mistake without it either.
+// touched by mistake without it either. Readers share it with RDo.
 func ExampleGuarded() {
 	hits := lockx.NewGuarded(map[string]int{})
 	var wg sync.WaitGroup
@@ -149,9 +149,42 @@ func ExampleGuarded() {
 		})
 	}
 	wg.Wait()
-	hits.Do(func(m *map[string]int) {
+	hits.RDo(func(m *map[string]int) {
 		fmt.Println((*m)["/"], (*m)["/about"])
 	})
 	// Output:
 	// 2 1
+}
+
+// DoWhen waits for a condition on the guarded state. Every critical
+// section that may change the state makes the condition be looked at
+// again, so there is no Signal to forget, or to send before anyone waits
+// (kubernetes#58107); and a context bounds the wait where a sync.Cond.Wait
+// that nobody signals hangs forever (moby#30408).
+func ExampleGuarded_DoWhen() {
+	type account struct{ balance int }
+	acct := lockx.NewGuarded(account{})
+	// README: DoWhen
+	withdraw := func(ctx context.Context, amount int) error {
+		return acct.DoWhen(ctx,
+			func(a *account) bool { return a.balance >= amount },
+			func(a *account) { a.balance -= amount })
+	}
+	// README: end
+
+	done := make(chan error)
+	go func() { done <- withdraw(context.Background(), 30) }()
+	for range 3 {
+		acct.Do(func(a *account) { a.balance += 10 })
+	}
+	fmt.Println(<-done)
+	acct.RDo(func(a *account) { fmt.Println("balance:", a.balance) })
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	fmt.Println(withdraw(ctx, 100))
+	// Output:
+	// <nil>
+	// balance: 0
+	// context deadline exceeded
 }

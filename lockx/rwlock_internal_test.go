@@ -22,7 +22,7 @@ func TestStarvationHandoff(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	synctest.Test(t, func(t *testing.T) {
 		var m Mutex
-		m.lock()
+		m.l.lock()
 		got := make(chan struct{})
 		go func() {
 			m.Do(func() {})
@@ -30,20 +30,20 @@ func TestStarvationHandoff(t *testing.T) {
 		}()
 		synctest.Wait() // the waiter is queued
 		for i := 1; i <= starveAfter; i++ {
-			m.unlock()      // wakes the waiter
-			m.lock()        // and barges in before it runs
+			m.l.unlock()    // wakes the waiter
+			m.l.lock()      // and barges in before it runs
 			synctest.Wait() // the waiter lost, and is asleep at the front again
-			m.qmu.Lock()
-			h, s := m.q.head, m.state.Load()
-			m.qmu.Unlock()
+			m.l.qmu.Lock()
+			h, s := m.l.wq.head, m.l.state.Load()
+			m.l.qmu.Unlock()
 			if h == nil || h.losses != i {
 				t.Fatalf("after %d lost races the queue's head is %+v", i, h)
 			}
-			if starving := s&mStarving != 0; starving != (i == starveAfter) {
+			if starving := s&starving != 0; starving != (i == starveAfter) {
 				t.Fatalf("after %d lost races: starving = %v, state %#x", i, starving, s)
 			}
 		}
-		m.unlock() // hands the lock to the waiter directly
+		m.l.unlock() // hands the lock to the waiter directly
 		if m.TryDo(func() {}) {
 			t.Fatal("a newcomer took the lock from a starving waiter")
 		}
@@ -64,21 +64,21 @@ func TestStarvationHandoff(t *testing.T) {
 // mutex, that the release was already made to it; a waiter that sees the
 // signal first wins and gives the lock back. Repetition covers both.
 func TestAbandonRacesRelease(t *testing.T) {
-	for _, starving := range []bool{false, true} {
+	for _, starve := range []bool{false, true} {
 		for _, behind := range []bool{false, true} {
-			t.Run(fmt.Sprintf("starving=%v,behind=%v", starving, behind), func(t *testing.T) {
+			t.Run(fmt.Sprintf("starving=%v,behind=%v", starve, behind), func(t *testing.T) {
 				for range 50 {
-					abandonRacesRelease(t, starving, behind)
+					abandonRacesRelease(t, starve, behind)
 				}
 			})
 		}
 	}
 }
 
-func abandonRacesRelease(t *testing.T, starving, behind bool) {
+func abandonRacesRelease(t *testing.T, starve, behind bool) {
 	synctest.Test(t, func(t *testing.T) {
 		var m Mutex
-		m.lock()
+		m.l.lock()
 		ctx, cancel := context.WithCancel(context.Background())
 		errc := make(chan error)
 		go func() { errc <- m.DoContext(ctx, func() { t.Error("f ran after its context ended") }) }()
@@ -89,14 +89,14 @@ func abandonRacesRelease(t *testing.T, starving, behind bool) {
 			wg.Go(func() { m.Do(func() { ranBehind = true }) })
 			synctest.Wait()
 		}
-		m.qmu.Lock()
-		if starving {
-			m.state.Store(m.state.Load() | mStarving)
+		m.l.qmu.Lock()
+		if starve {
+			m.l.state.Store(m.l.state.Load() | starving)
 		}
 		cancel()
-		m.state.Add(-mLocked) // release, as unlock and unlockSlow do
-		h := m.wake()
-		m.qmu.Unlock()
+		m.l.state.Add(-writer) // release, as unlock and unlockSlow do
+		h := m.l.wake()
+		m.l.qmu.Unlock()
 		h.signal()
 		if err := <-errc; err != context.Canceled {
 			t.Errorf("DoContext = %v, want context.Canceled", err)
@@ -150,22 +150,24 @@ func rwAbandonRacesRelease(t *testing.T, write, behindWrite bool) {
 			synctest.Wait()
 			// Release the write lock by hand, as unlockSlow does, while
 			// the context ends; then take it back for Do's own release.
-			m.qmu.Lock()
+			m.l.qmu.Lock()
 			cancel()
-			m.state.Add(-rwWriter)
-			in := m.dispatch()
-			m.qmu.Unlock()
+			m.l.state.Add(-writer)
+			in := m.l.admit(true)
+			h := m.l.wake()
+			m.l.qmu.Unlock()
 			signalAll(in)
+			h.signal()
 			if err := <-errc; err != context.Canceled {
 				t.Errorf("got %v, want context.Canceled", err)
 			}
 			<-ranBehind
 			synctest.Wait()
-			m.qmu.Lock()
-			if m.q.head != nil || !m.state.CompareAndSwap(0, rwWriter) {
-				t.Errorf("lock not free after the waiters left: state %#x", m.state.Load())
+			m.l.qmu.Lock()
+			if m.l.wq.head != nil || m.l.rq.head != nil || !m.l.state.CompareAndSwap(0, writer) {
+				t.Errorf("lock not free after the waiters left: state %#x", m.l.state.Load())
 			}
-			m.qmu.Unlock()
+			m.l.qmu.Unlock()
 		})
 		if err := RWIdle(&m); err != nil {
 			t.Error(err)

@@ -1,0 +1,116 @@
+//go:build race || lockxcheck
+
+package lockx
+
+import (
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+)
+
+func graphSize() (nodes int64, edges int) {
+	graph.RLock()
+	defer graph.RUnlock()
+	return graph.nodes.Load(), graph.edges
+}
+
+// waitForGraph collects garbage until the graph is no bigger than nodes
+// and edges, and fails t if it does not come down within a minute:
+// cleanups run on their own goroutine, some time after a collection.
+func waitForGraph(t *testing.T, nodes int64, edges int) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		runtime.GC()
+		n, e := graphSize()
+		if n <= nodes && e <= edges {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("graph still has %d nodes and %d edges, want at most %d and %d", n, e, nodes, edges)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestCheckGraphForgetsCollectedLocks: short-lived locks nested under a
+// long-lived one leave nothing in the graph once collected, and the maps
+// that held their edges shrink back: the memory growth go-deadlock users
+// reported (sasha-s/go-deadlock#26, #46) does not happen.
+func TestCheckGraphForgetsCollectedLocks(t *testing.T) {
+	n := 100_000
+	if testing.Short() {
+		n = 10_000
+	}
+	var long Mutex
+	long.Do(func() {})
+	nodes, edges := graphSize()
+	peak := int64(0)
+	for i := range n {
+		m := new(Mutex)
+		long.Do(func() { m.Do(func() {}) })
+		if i%1000 == 0 {
+			peak = max(peak, graph.nodes.Load())
+		}
+	}
+	t.Logf("%d short-lived locks; the graph peaked at about %d nodes", n, peak)
+	waitForGraph(t, nodes+1, edges) // long's node joins it
+	graph.RLock()
+	ln := long.l.check.node.Load()
+	size, sized := len(ln.out), ln.peakOut
+	graph.RUnlock()
+	if size != 0 || sized > 1000 {
+		t.Errorf("long's map of orders: %d entries, sized for %d", size, sized)
+	}
+	runtime.KeepAlive(&long)
+}
+
+// TestCheckGraphKeepsNoLockAlive: a lock that took part in an order, and a
+// value holding it, are collected like any other garbage.
+func TestCheckGraphKeepsNoLockAlive(t *testing.T) {
+	type big struct {
+		mu Mutex
+		_  [1 << 20]byte
+	}
+	var long Mutex
+	collected := make(chan struct{})
+	func() {
+		b := new(big)
+		runtime.AddCleanup(b, func(c chan struct{}) { close(c) }, collected)
+		long.Do(func() { b.mu.Do(func() {}) })
+		b.mu.Do(func() {})
+	}()
+	deadline := time.After(time.Minute)
+	for {
+		runtime.GC()
+		select {
+		case <-collected:
+			runtime.KeepAlive(&long)
+			return
+		case <-deadline:
+			t.Fatal("a lock in the order graph was never collected")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// TestCheckGoroutinesForgotten: checked mode keeps nothing for goroutines
+// that hold no lock, however many have come and gone.
+func TestCheckGoroutinesForgotten(t *testing.T) {
+	var mu RWMutex
+	var wg sync.WaitGroup
+	for range 1000 {
+		wg.Go(func() { mu.RDo(func() {}) })
+	}
+	wg.Wait()
+	for i := range goroutines {
+		s := &goroutines[i]
+		s.Lock()
+		n, free := len(s.m), len(s.free)
+		s.Unlock()
+		if n != 0 || free > 8 {
+			t.Errorf("shard %d: %d goroutines recorded, %d kept for reuse", i, n, free)
+		}
+	}
+}

@@ -1,0 +1,297 @@
+//go:build race || lockxcheck
+
+package lockx
+
+import (
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// The lock-order graph has an edge from A to B once some goroutine has
+// taken B while holding A. Taking B while holding A is an inversion when
+// the graph already has a path from B back to A: goroutines following both
+// orders at once each hold what the next one waits for. Checking when an
+// edge is first added reports the inversion the first time the orders
+// disagree, long before the unlucky timing that turns it into a hang; this
+// is how Linux's lockdep, Abseil's deadlock detection and go-deadlock
+// work. Their users' complaints shape the choices here:
+//
+//   - Memory that only grows. go-deadlock keyed its graph by the locks
+//     themselves, which kept every lock, and whatever embeds it, alive
+//     forever. Here a lock points to its node, never the other way, and a
+//     cleanup (runtime.AddCleanup) takes the node and its edges out of the
+//     graph once the lock is garbage. The graph is as big as the set of
+//     live locks that have been nested, and the maps that held a collected
+//     lock's edges shrink back when they empty.
+//   - Reports about different locks. lockdep groups locks into classes by
+//     where they were initialized, so two instances of one class nested in
+//     a fixed order look like a lock inverted with itself and need
+//     annotations. Nodes here are single locks, which costs generality (an
+//     inversion between two instances is found only with those instances)
+//     but reports nothing that is not an order of those two locks.
+//   - Gate locks. Two orders that are only ever followed while holding one
+//     common lock exclusively cannot run at once, so cannot deadlock. Each
+//     edge keeps the locks held exclusively every time it was seen (at most
+//     maxGuards of them; fewer only reports more), and a cycle whose edges
+//     all share one is not reported.
+//   - Shared acquisitions count in full: lockx's RWMutex queues readers
+//     behind a waiting writer, so a read can wait as long as a write. A
+//     TryDo that succeeds waits for nothing and adds no edge to its lock,
+//     though the locks taken inside it get edges from it.
+
+// A lockNode is one lock in the graph. Its maps are guarded by graph.
+type lockNode struct {
+	kind string                   // the lock's type, for reports
+	out  map[*lockNode]*orderEdge // locks taken while holding this one
+	in   map[*lockNode]struct{}   // locks held while this one was taken
+	// peakOut and peakIn are the largest sizes the maps reached since they
+	// were made: Go maps do not shrink, so forget remakes one that has
+	// mostly emptied.
+	peakOut, peakIn int
+}
+
+// An orderEdge records the first time its order was seen, for reports,
+// and the locks held exclusively every time.
+type orderEdge struct {
+	goid               uint64
+	fromMethod, method string
+	fromAt, at         site
+	guards             []*lockNode
+}
+
+const maxGuards = 4
+
+type orderGraph struct {
+	sync.RWMutex
+	edges int
+	nodes atomic.Int64
+}
+
+var graph orderGraph
+
+// nodeFor returns c's node, making it on first use.
+func (c *lockCheck) nodeFor(method string) *lockNode {
+	if n := c.node.Load(); n != nil {
+		return n
+	}
+	n := &lockNode{kind: kindOf(method)}
+	if !c.node.CompareAndSwap(nil, n) {
+		return c.node.Load()
+	}
+	graph.nodes.Add(1)
+	// c points into the lock, and n does not point back, so the lock can
+	// be collected; then n is forgotten.
+	runtime.AddCleanup(c, forget, n)
+	return n
+}
+
+// forget takes n, whose lock is garbage, out of the graph.
+func forget(n *lockNode) {
+	graph.Lock()
+	defer graph.Unlock()
+	for to := range n.out {
+		delete(to.in, n)
+		if len(to.in) < to.peakIn/4 {
+			to.in, to.peakIn = remake(to.in)
+		}
+	}
+	for from := range n.in {
+		delete(from.out, n)
+		if len(from.out) < from.peakOut/4 {
+			from.out, from.peakOut = remake(from.out)
+		}
+	}
+	graph.edges -= len(n.out) + len(n.in)
+	n.out, n.in = nil, nil
+	graph.nodes.Add(-1)
+}
+
+func remake[V any](m map[*lockNode]V) (map[*lockNode]V, int) {
+	if len(m) == 0 {
+		return nil, 0
+	}
+	r := make(map[*lockNode]V, len(m))
+	for k, v := range m {
+		r[k] = v
+	}
+	return r, len(r)
+}
+
+// checkOrder records that g, holding g.held, takes c's lock, and panics if
+// that inverts an order already seen.
+func checkOrder(g *goroutine, c *lockCheck, method string, at *site) {
+	n := c.nodeFor(method)
+	for i := range g.held {
+		if h := &g.held[i]; h.n == nil {
+			h.n = h.c.nodeFor(h.method)
+		}
+	}
+	graph.RLock()
+	known := graph.known(g, n)
+	graph.RUnlock()
+	if known {
+		return
+	}
+	graph.Lock()
+	report := graph.add(g, n, method, at)
+	graph.Unlock()
+	if report != "" {
+		panic(report)
+	}
+}
+
+// known reports whether every order that g's taking n makes has been seen
+// before, under guards no fewer than g holds now: the common case, which
+// needs only the read lock.
+func (*orderGraph) known(g *goroutine, n *lockNode) bool {
+	for i := range g.held {
+		e := g.held[i].n.out[n]
+		if e == nil || len(e.guards) > 0 && len(common(e.guards, g.guards(i))) < len(e.guards) {
+			return false
+		}
+	}
+	return true
+}
+
+// add adds the orders that g's taking n makes, and returns a report of the
+// first that closes a cycle, which it leaves out. The graph must be locked.
+func (gr *orderGraph) add(g *goroutine, n *lockNode, method string, at *site) string {
+	for i := range g.held {
+		h := &g.held[i]
+		guards := g.guards(i)
+		e := h.n.out[n]
+		if e != nil {
+			if len(e.guards) == 0 {
+				continue
+			}
+			guards = common(e.guards, guards)
+			if len(guards) == len(e.guards) {
+				continue
+			}
+		}
+		if path := findPath(n, h.n, guards); path != nil {
+			return inversion(g, h, method, at, n, path)
+		}
+		if e != nil {
+			e.guards = guards
+			continue
+		}
+		if h.n.out == nil {
+			h.n.out = make(map[*lockNode]*orderEdge)
+		}
+		if n.in == nil {
+			n.in = make(map[*lockNode]struct{})
+		}
+		h.n.out[n] = &orderEdge{goid: g.id, fromMethod: h.method, method: method, fromAt: h.at, at: *at, guards: guards}
+		n.in[h.n] = struct{}{}
+		h.n.peakOut = max(h.n.peakOut, len(h.n.out))
+		n.peakIn = max(n.peakIn, len(n.in))
+		gr.edges++
+	}
+	return ""
+}
+
+// guards returns the locks other than g.held[i] that g holds exclusively.
+func (g *goroutine) guards(i int) []*lockNode {
+	var guards []*lockNode
+	for j := range g.held {
+		if j != i && g.held[j].mode != shared && len(guards) < maxGuards {
+			guards = append(guards, g.held[j].n)
+		}
+	}
+	return guards
+}
+
+// common returns the locks in both a and b.
+func common(a, b []*lockNode) []*lockNode {
+	var c []*lockNode
+	for _, n := range a {
+		if slices.Contains(b, n) {
+			c = append(c, n)
+		}
+	}
+	return c
+}
+
+type step struct {
+	from, to *lockNode
+	e        *orderEdge
+}
+
+// findPath returns a path of edges from from to to along which no lock of
+// guards guards every edge, or nil if there is none. A search state is a
+// node and the set of guards (a bit mask) common to the edges so far; a
+// state is skipped when the node was reached before with a subset, which
+// can only do better.
+func findPath(from, to *lockNode, guards []*lockNode) []step {
+	seen := make(map[*lockNode]uint16) // bit m set: reached with mask m
+	var path []step
+	var visit func(n *lockNode, mask uint8) bool
+	visit = func(n *lockNode, mask uint8) bool {
+		if n == to {
+			return mask == 0
+		}
+		for m := range uint8(16) {
+			if seen[n]&(1<<m) != 0 && m&^mask == 0 {
+				return false
+			}
+		}
+		seen[n] |= 1 << mask
+		for next, e := range n.out {
+			var m uint8
+			for i, g := range guards {
+				if mask&(1<<i) != 0 && slices.Contains(e.guards, g) {
+					m |= 1 << i
+				}
+			}
+			path = append(path, step{n, next, e})
+			if visit(next, m) {
+				return true
+			}
+			path = path[:len(path)-1]
+		}
+		return false
+	}
+	if visit(from, uint8(1)<<len(guards)-1) {
+		return path
+	}
+	return nil
+}
+
+// inversion reports that g, holding h, takes n, which path leads back to h.
+func inversion(g *goroutine, h *heldLock, method string, at *site, n *lockNode, path []step) string {
+	names := map[*lockNode]string{h.n: "A", n: "B"}
+	name := func(x *lockNode) string {
+		if names[x] == "" {
+			names[x] = string(rune('A' + len(names)))
+		}
+		return names[x]
+	}
+	var chain []string
+	for i, s := range path {
+		if i == 0 {
+			chain = append(chain, fmt.Sprintf("%s was held while %s was taken", name(s.from), name(s.to)))
+		} else {
+			chain = append(chain, fmt.Sprintf("%s while %s was", name(s.from), name(s.to)))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "lockx: %s: lock order inversion: goroutine %d takes B while holding A, but earlier %s; goroutines taking them in these orders at the same time deadlock\n",
+		method, g.id, strings.Join(chain, ", and "))
+	fmt.Fprintf(&b, "\tgoroutine %d took A (%s) with %s at %s\n", g.id, h.n.kind, h.method, h.at.String())
+	fmt.Fprintf(&b, "\t\tand now takes B (%s) with %s at %s\n", n.kind, method, at.String())
+	for _, s := range path {
+		fmt.Fprintf(&b, "\tgoroutine %d took %s", s.e.goid, name(s.from))
+		if s.from != h.n && s.from != n {
+			fmt.Fprintf(&b, " (%s)", s.from.kind)
+		}
+		fmt.Fprintf(&b, " with %s at %s\n", s.e.fromMethod, s.e.fromAt.String())
+		fmt.Fprintf(&b, "\t\tand then %s with %s at %s\n", name(s.to), s.e.method, s.e.at.String())
+	}
+	b.WriteString("Take these locks in one order everywhere.")
+	return b.String()
+}
