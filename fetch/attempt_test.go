@@ -3,7 +3,6 @@ package fetch_test
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -35,23 +34,11 @@ func TestServerNeverAnswers(t *testing.T) {
 	}
 }
 
-// TestTrickle: a server that sends a byte every 50ms sends headers at once,
-// so only a timeout that covers the body can cut it off.
+// TestTrickle: a server that trickles its body sends headers at once, so
+// only a timeout that covers the body can cut it off.
 func TestTrickle(t *testing.T) {
 	const timeout = 300 * time.Millisecond
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		tick := time.NewTicker(50 * time.Millisecond)
-		defer tick.Stop()
-		for range 200 { // 10s: far past the timeout
-			w.Write([]byte("x"))
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-tick.C:
-			}
-		}
-	})
+	srv := trickleServer(t)
 	c := newClient(t, fetch.WithTimeout(timeout))
 	start := time.Now()
 	resp, err := c.Get(testContext(t), srv.URL)

@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -55,6 +56,27 @@ func hangingServer(t *testing.T) (srv *httptest.Server, hits *atomic.Int64) {
 	})
 	t.Cleanup(func() { close(release) }) // before srv.Close, which waits for handlers
 	return srv, hits
+}
+
+// trickleServer sends its headers at once and then a byte of body every
+// 20ms until the client goes away, so that only a timeout covering the body
+// can cut it off.
+func trickleServer(t *testing.T) *httptest.Server {
+	return newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if _, err := io.WriteString(w, "x"); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-tick.C:
+			}
+		}
+	})
 }
 
 // scriptedServer answers the n-th request (from 0) with script(n, w, r) and

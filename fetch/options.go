@@ -12,10 +12,6 @@ const (
 	defaultMaxBodyBytes = 10 << 20
 	defaultBackoffBase  = 100 * time.Millisecond
 	defaultBackoffMax   = 10 * time.Second
-
-	// statusBodyBytes is how much of a non-2xx body a StatusError keeps:
-	// enough for an error message, not enough to pin a large body.
-	statusBodyBytes = 1 << 10
 )
 
 type config struct {
@@ -39,8 +35,9 @@ func defaultConfig() config {
 	}
 }
 
-// An Option configures a Client in New. Options that are given an invalid
-// value panic when they are called, naming the option.
+// An Option configures a [Client] in [New]. An option given a value its
+// documentation refuses panics when it is called, naming itself; every value
+// it accepts, up to the largest the type holds, is safe to use.
 type Option func(*config)
 
 // WithMaxInFlight sets how many requests may be in flight at once; the
@@ -64,8 +61,9 @@ func WithMaxPerHost(n int) Option {
 }
 
 // WithTimeout sets the time limit of each attempt, covering the connection,
-// the response headers and the whole body; the default is 30s. It panics if
-// d is not positive: there is no way to turn the timeout off.
+// the response headers and the whole body, streamed or not; the default is
+// 30s. It panics if d is not positive: there is no way to turn the timeout
+// off.
 func WithTimeout(d time.Duration) Option {
 	if d <= 0 {
 		panic(fmt.Sprintf("fetch: WithTimeout: d must be positive, got %v", d))
@@ -73,9 +71,12 @@ func WithTimeout(d time.Duration) Option {
 	return func(c *config) { c.timeout = d }
 }
 
-// WithMaxBodyBytes sets the longest response body the Client reads; a longer
-// one is an error wrapping ErrBodyTooLarge. The default is 10 MiB. It panics
-// if n is not positive.
+// WithMaxBodyBytes sets the longest response body the Client reads into
+// memory; a longer one is an error wrapping [ErrBodyTooLarge]. The default is
+// 10 MiB. It caps the bodies of [Response] and of a [StatusError], not the
+// stream that [Client.DoFunc] hands its func. Memory grows with the bytes
+// that arrive, up to the cap, whatever length the server announces. It
+// panics if n is not positive.
 func WithMaxBodyBytes(n int64) Option {
 	if n <= 0 {
 		panic(fmt.Sprintf("fetch: WithMaxBodyBytes: n must be positive, got %d", n))
@@ -108,8 +109,9 @@ func WithBackoff(base, max time.Duration) Option {
 // transport of its own. The slots, the per-attempt timeout (carried by each
 // request's context), the body cap and the retries still apply; hc's
 // transport settings, redirect policy, cookie jar and its own Timeout are
-// used as they are, and the Client does not change hc. Close calls
-// hc.CloseIdleConnections. It panics if hc is nil.
+// used as they are, and the Client does not change hc. The connections are
+// hc's: [Client.Close] calls hc.CloseIdleConnections, but does not wait for
+// them to close. It panics if hc is nil.
 func WithHTTPClient(hc *http.Client) Option {
 	if hc == nil {
 		panic("fetch: WithHTTPClient: nil *http.Client")

@@ -4,48 +4,48 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// fetch makes the attempts of one call, holding its slot throughout.
-func (c *Client) fetch(ctx context.Context, req *http.Request) (*Response, error) {
+// longest is the longest Duration. As a Retry-After it means "longer than
+// any Duration" (parseRetryAfter saturates there), which no cap admits.
+const longest time.Duration = math.MaxInt64
+
+// fetch makes the attempts of one call, holding its slot throughout. With f
+// set, it is DoFunc's: the first attempt that reaches f is the last.
+func (c *Client) fetch(ctx context.Context, req *http.Request, f func(*http.Response) error) (*Response, error) {
 	retries := 0
-	if replayable(req) {
+	if c.cfg.retries > 0 && replayable(req) {
 		retries = c.cfg.retries
 	}
 	for n := 1; ; n++ {
-		resp, retryAfter, retry, err := c.attempt(ctx, req, n)
-		if err == nil {
-			return resp, nil
+		resp, fail, ferr := c.attempt(ctx, req, n, f)
+		if fail.err == nil {
+			return resp, ferr
 		}
-		if !retry || n > retries {
-			if n > 1 {
-				return nil, fmt.Errorf("fetch: gave up after %s: %w", attempts(n), err)
-			}
-			return nil, err
+		if !fail.retry || n > retries {
+			return nil, requestErr(req, n, retries, fail, nil, "")
 		}
 		wait := c.backoff(n)
-		if retryAfter >= 0 {
-			if retryAfter > c.cfg.backoffMax {
-				return nil, fmt.Errorf("fetch: gave up after %s: Retry-After %v is beyond the %v cap: %w",
-					attempts(n), retryAfter, c.cfg.backoffMax, err)
+		if fail.retryAfter >= 0 {
+			if fail.retryAfter > c.cfg.backoffMax || fail.retryAfter == longest {
+				return nil, requestErr(req, n, retries, fail, nil, retryAfterTooLong(fail.retryAfter, c.cfg.backoffMax))
 			}
-			wait = retryAfter
+			wait = fail.retryAfter
 		}
 		// Sleeping into the deadline only to fail there would waste the
-		// caller's remaining time (hashicorp/go-retryablehttp#272).
+		// caller's remaining time (hashicorp/go-retryablehttp#272). Add
+		// saturates, so no wait overflows here.
 		if deadline, ok := ctx.Deadline(); ok && !time.Now().Add(wait).Before(deadline) {
-			return nil, fmt.Errorf("fetch: gave up after %s: the next, in %v, would start past ctx's deadline: %w; last failure: %w",
-				attempts(n), wait.Round(time.Millisecond), context.DeadlineExceeded, err)
+			return nil, requestErr(req, n, retries, fail, context.DeadlineExceeded,
+				"not retrying: the next attempt, in "+wait.Round(time.Millisecond).String()+", would start past ctx's deadline")
 		}
 		if wait > 0 {
 			t := time.NewTimer(wait)
@@ -56,17 +56,17 @@ func (c *Client) fetch(ctx context.Context, req *http.Request) (*Response, error
 			case <-c.life.Done():
 			}
 			t.Stop()
-			return nil, fmt.Errorf("fetch: gave up after %s, waiting to retry: %w; last failure: %w",
-				attempts(n), c.stopped(ctx), err)
+			why := c.stopped(ctx)
+			return nil, requestErr(req, n, retries, fail, why, "waiting to retry: "+causeText(why))
 		}
 	}
 }
 
-func attempts(n int) string {
-	if n == 1 {
-		return "1 attempt"
+func retryAfterTooLong(d, cap time.Duration) string {
+	if d == longest {
+		return "not retrying: Retry-After is beyond the " + cap.String() + " cap"
 	}
-	return strconv.Itoa(n) + " attempts"
+	return "not retrying: Retry-After " + d.String() + " is beyond the " + cap.String() + " cap"
 }
 
 // replayable is net/http's own rule for a request it may send twice.
@@ -86,32 +86,41 @@ func replayable(req *http.Request) bool {
 }
 
 // backoff is the wait before retry n (1-based): full jitter, a random
-// duration in [0, min(max, base·2^(n-1))], so that clients that failed
-// together do not retry together.
+// duration in [0, backoffCeil], so that clients that failed together do not
+// retry together.
 func (c *Client) backoff(n int) time.Duration {
-	ceil := c.cfg.backoffBase
-	for i := 1; i < n && ceil < c.cfg.backoffMax; i++ {
-		if ceil > c.cfg.backoffMax/2 {
-			ceil = c.cfg.backoffMax
-		} else {
-			ceil *= 2
-		}
-	}
-	ceil = min(ceil, c.cfg.backoffMax)
+	ceil := backoffCeil(c.cfg.backoffBase, c.cfg.backoffMax, n)
 	if c.jitter != nil {
 		return c.jitter(ceil)
 	}
-	return rand.N(ceil + 1)
+	return jitter(ceil)
+}
+
+// backoffCeil is min(max, base·2^(n-1)) for 0 < base <= max and n >= 1,
+// without overflow for any such values: it doubles only while the double
+// stays at or below max.
+func backoffCeil(base, max time.Duration, n int) time.Duration {
+	ceil := base
+	for i := 1; i < n && ceil < max; i++ {
+		if ceil > max/2 {
+			return max
+		}
+		ceil *= 2
+	}
+	return ceil
+}
+
+// jitter is a random duration in [0, ceil] for ceil >= 0. In uint64, ceil+1
+// cannot overflow even for the longest Duration.
+func jitter(ceil time.Duration) time.Duration {
+	return time.Duration(rand.Uint64N(uint64(ceil) + 1))
 }
 
 // transient reports whether a failed attempt may succeed if repeated: the
 // attempt timed out, or the connection failed in a way that can pass. A
-// caller who gave up, a certificate that does not verify, a host that does
-// not exist or a malformed response is not worth repeating.
-func (c *Client) transient(ctx context.Context, timedOut bool, err error) bool {
-	if c.stopped(ctx) != nil {
-		return false
-	}
+// certificate that does not verify, a host that does not exist or a
+// malformed response is not worth repeating.
+func transient(timedOut bool, err error) bool {
 	if timedOut {
 		return true
 	}
@@ -134,22 +143,39 @@ func (c *Client) transient(ctx context.Context, timedOut bool, err error) bool {
 		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE)
 }
 
-// parseRetryAfter reads a Retry-After value, in seconds or as an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+// parseRetryAfter reads a Retry-After value (RFC 9110, section 10.2.3):
+// delay-seconds, a run of digits, or an HTTP date. ok is false for anything
+// else, and for an empty value. A number of seconds or a date too far off
+// for a Duration is the longest Duration, so that it exceeds every cap
+// rather than reading as no wait at all; a date in the past is zero.
+func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
-		if secs < 0 {
-			return 0, false
-		}
-		if secs > int64(math.MaxInt64/time.Second) {
-			return math.MaxInt64, true
+	if digits(v) {
+		const maxSecs = int64(longest / time.Second)
+		var secs int64
+		for i := 0; i < len(v); i++ {
+			if secs > (maxSecs-int64(v[i]-'0'))/10 {
+				return longest, true
+			}
+			secs = secs*10 + int64(v[i]-'0')
 		}
 		return time.Duration(secs) * time.Second, true
 	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
+	t, err := http.ParseTime(v)
+	if err != nil {
+		return 0, false
 	}
-	return 0, false
+	return max(t.Sub(now), 0), true // Sub saturates at the longest Duration
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

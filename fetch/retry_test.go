@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -52,7 +53,7 @@ func TestRetriesExhausted(t *testing.T) {
 	if !errors.As(err, &se) || se.StatusCode != 503 {
 		t.Fatalf("Get = %v, want a 503 StatusError", err)
 	}
-	if !strings.Contains(err.Error(), "gave up after 3 attempts") {
+	if !strings.Contains(err.Error(), ": attempt 3 of 3: 503 Service Unavailable") {
 		t.Errorf("error %q does not say how many attempts were made", err)
 	}
 	if hits.Load() != 3 {
@@ -298,7 +299,7 @@ func TestConnectionRefused(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("Get = %v, want ECONNREFUSED", err)
 	}
-	if !strings.Contains(err.Error(), "gave up after 3 attempts") {
+	if !strings.Contains(err.Error(), ": attempt 3 of 3: ") {
 		t.Errorf("error %q: a refused connection should be retried", err)
 	}
 }
@@ -318,12 +319,25 @@ func TestParseRetryAfter(t *testing.T) {
 		{"soon", 0, false},
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
 		{now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
-		{"99999999999999999999", 0, false},
-		{"9999999999999", 1<<63 - 1, true},
+		{"+3", 0, false},
+		{"3.5", 0, false},
+		{"0x10", 0, false},
+		{"-99999999999999999999", 0, false},
+		{"007", 7 * time.Second, true},
+		{"9223372036", 9223372036 * time.Second, true}, // the most seconds a Duration holds
+		{"9223372037", math.MaxInt64, true},
+		{"99999999999999999999", math.MaxInt64, true},
+		{" 99999999999999999999 ", math.MaxInt64, true},
+		{strings.Repeat("9", 100000), math.MaxInt64, true},
+		{"Fri, 31 Dec 9999 23:59:59 GMT", math.MaxInt64, true},
+		{"Mon, 01 Jan 0001 00:00:00 GMT", 0, true},
+		{"Sunday, 06-Nov-94 08:49:37 GMT", 0, true}, // RFC 850, in the past
+		{" " + now.Add(time.Minute).Format(http.TimeFormat) + "\t", time.Minute, true},
+		{"Fri, 32 Dec 9999 23:59:59 GMT", 0, false},
 	} {
 		d, ok := fetch.ParseRetryAfter(tc.v, now)
 		if d != tc.d || ok != tc.ok {
-			t.Errorf("parseRetryAfter(%q) = %v, %v, want %v, %v", tc.v, d, ok, tc.d, tc.ok)
+			t.Errorf("parseRetryAfter(%.40q) = %v, %v, want %v, %v", tc.v, d, ok, tc.d, tc.ok)
 		}
 	}
 }

@@ -2,8 +2,8 @@ package fetch
 
 import (
 	"context"
-	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -27,21 +27,21 @@ type slot struct {
 // waiting for a busy host must not sit on a global slot that a request to
 // another host could use. Always in this order, so two calls cannot each
 // hold what the other waits for.
-func (c *Client) acquire(ctx context.Context, u *url.URL, wait bool) (slot, error) {
+func (c *Client) acquire(ctx context.Context, req *http.Request, wait bool) (slot, error) {
 	// A ready slot must not let a call whose ctx has already ended start.
 	if err := c.stopped(ctx); err != nil {
-		return slot{}, c.slotErr(err)
+		return slot{}, slotErr(req, err)
 	}
 	var s slot
 	if c.cfg.maxPerHost > 0 {
-		s.key = hostKey(u)
+		s.key = hostKey(req.URL)
 		s.host = c.hostRef(s.key)
-		if err := c.take(ctx, s.host.ch, wait); err != nil {
+		if err := c.take(ctx, req, s.host.ch, wait); err != nil {
 			c.hostUnref(s.key, s.host)
 			return slot{}, err
 		}
 	}
-	if err := c.take(ctx, c.slots, wait); err != nil {
+	if err := c.take(ctx, req, c.slots, wait); err != nil {
 		if s.host != nil {
 			<-s.host.ch
 			c.hostUnref(s.key, s.host)
@@ -51,7 +51,7 @@ func (c *Client) acquire(ctx context.Context, u *url.URL, wait bool) (slot, erro
 	return s, nil
 }
 
-func (c *Client) take(ctx context.Context, ch chan struct{}, wait bool) error {
+func (c *Client) take(ctx context.Context, req *http.Request, ch chan struct{}, wait bool) error {
 	select {
 	case ch <- struct{}{}:
 		return nil
@@ -64,17 +64,19 @@ func (c *Client) take(ctx context.Context, ch chan struct{}, wait bool) error {
 	case ch <- struct{}{}:
 		return nil
 	case <-ctx.Done():
-		return c.slotErr(c.stopped(ctx))
+		return slotErr(req, c.stopped(ctx))
 	case <-c.life.Done():
 		return ErrClosed
 	}
 }
 
-func (c *Client) slotErr(err error) error {
+// slotErr is the error of req, which could not get a slot because of err:
+// ErrClosed as it is, ctx's error as the request's.
+func slotErr(req *http.Request, err error) error {
 	if err == ErrClosed {
 		return err
 	}
-	return fmt.Errorf("fetch: waiting for a slot: %w", err)
+	return &requestError{msg: requestPrefix(req) + "waiting for a slot: " + causeText(err), errs: []error{err}}
 }
 
 func (c *Client) release(s slot) {
