@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,6 +26,8 @@ func TestCloseClosesConnections(t *testing.T) {
 	// Each server reads one request (or a ClientHello), answers it or not,
 	// and then reads no more, so that peerOpen is the only reader.
 	parked := make(chan struct{})
+	unpark := sync.OnceFunc(func() { close(parked) })
+	hello := make(chan struct{}, 1)
 	oneAnswer := func(raw string) func(net.Conn) {
 		return func(conn net.Conn) {
 			if raw != "" {
@@ -34,6 +37,8 @@ func TestCloseClosesConnections(t *testing.T) {
 				io.WriteString(conn, raw)
 			} else if _, err := conn.Read(make([]byte, 64<<10)); err != nil {
 				return
+			} else {
+				hello <- struct{}{}
 			}
 			<-parked
 		}
@@ -44,8 +49,9 @@ func TestCloseClosesConnections(t *testing.T) {
 	// A TLS server that reads the ClientHello and never says a word.
 	silent := newRawServer(t, oneAnswer(""))
 	servers := []*rawServer{idle, big, silent}
+	t.Cleanup(unpark) // before the servers close, which waits for serve
 
-	c := fetch.New(fetch.WithMaxBodyBytes(1 << 10))
+	c := newClient(t, fetch.WithMaxBodyBytes(1<<10))
 	ctx := testContext(t)
 	if _, err := c.Get(ctx, "http://"+idle.addr+"/"); err != nil {
 		t.Fatal(err)
@@ -57,9 +63,7 @@ func TestCloseClosesConnections(t *testing.T) {
 	if err := c.Go(ctx, "https://"+silent.addr+"/", func(_ *fetch.Response, err error) { handshaking <- err }); err != nil {
 		t.Fatal(err)
 	}
-	for len(silent.accepted()) == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	within(t, hello, bound, "the ClientHello")
 
 	// With one P, what Close only set in motion does not get to run before
 	// the checks: what Close did not finish, they find undone.
@@ -79,7 +83,7 @@ func TestCloseClosesConnections(t *testing.T) {
 	if err := within(t, handshaking, bound, "the handshaking request"); !errors.Is(err, fetch.ErrClosed) {
 		t.Errorf("the request in its handshake ended with %v, want ErrClosed", err)
 	}
-	close(parked)
+	unpark()
 	for _, s := range servers {
 		s.close()
 	}
@@ -105,11 +109,11 @@ func peerOpen(t *testing.T, conn net.Conn) bool {
 	})
 	switch {
 	case err != nil:
-		t.Fatal(err)
+		t.Error(err)
 	case rerr == syscall.EAGAIN:
 		return true
 	case rerr == nil && n > 0:
-		t.Fatalf("unread data on the connection from %v", conn.RemoteAddr())
+		t.Errorf("unread data on the connection from %v", conn.RemoteAddr())
 	}
 	return false // end-of-file, or a reset
 }
