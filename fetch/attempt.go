@@ -46,8 +46,14 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, n int, f func(*
 		hr.Body = &streamBody{hr.Body, c}
 		return nil, failure{}, f(hr)
 	}
+	// The request that got the response, after redirects. A RoundTripper
+	// given through WithHTTPClient may leave it unset.
+	final := r
+	if hr.Request != nil {
+		final = hr.Request
+	}
 	var body []byte
-	if !bodyless(hr.Request.Method, hr.StatusCode) {
+	if !bodyless(final.Method, hr.StatusCode) {
 		body, err = readBody(hr.Body, hr.ContentLength, c.cfg.maxBody)
 	}
 	switch {
@@ -63,7 +69,7 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, n int, f func(*
 	case err != nil:
 		return nil, c.failed(ctx, ctx2, "reading the body", err), nil
 	case ok:
-		return &Response{StatusCode: hr.StatusCode, Header: hr.Header, Body: body, URL: hr.Request.URL}, failure{}, nil
+		return &Response{StatusCode: hr.StatusCode, Header: hr.Header, Body: body, URL: final.URL}, failure{}, nil
 	}
 	se := &StatusError{
 		StatusCode: hr.StatusCode,

@@ -187,6 +187,30 @@ func (t *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 func (t *countingTransport) CloseIdleConnections() { t.base.CloseIdleConnections() }
 
+// bareTransport returns its responses without the Request field, as a
+// RoundTripper a user writes may.
+type bareTransport struct{ base *http.Transport }
+
+func (t bareTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(r)
+	if resp != nil {
+		resp.Request = nil
+	}
+	return resp, err
+}
+
+// TestBareRoundTripper: a response without its Request still works.
+func TestBareRoundTripper(t *testing.T) {
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	c := newClient(t, fetch.WithHTTPClient(&http.Client{Transport: bareTransport{tr}}))
+	resp, err := c.Get(testContext(t), srv.URL+"/x")
+	if err != nil || string(resp.Body) != "ok" || resp.URL.String() != srv.URL+"/x" {
+		t.Fatalf("Get = %v, %v", resp, err)
+	}
+}
+
 func TestWithHTTPClient(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	slow, _ := hangingServer(t)

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -177,6 +178,14 @@ func (c *conn) Write(p []byte) (int, error) {
 	n, err := c.Conn.Write(p)
 	c.done()
 	return n, err
+}
+
+// ReadFrom keeps the sendfile path of a TCP connection, which the transport
+// takes for a request body read from a file.
+func (c *conn) ReadFrom(r io.Reader) (int64, error) {
+	c.state.Add(2)
+	defer c.done()
+	return io.Copy(c.Conn, r)
 }
 
 func (c *conn) done() {
