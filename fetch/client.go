@@ -151,10 +151,10 @@ func (c *Client) Do(ctx context.Context, req *http.Request) (*Response, error) {
 // as for Do, and f is not called; nor is it when no attempt got a response.
 //
 // f runs while the call holds its slot and within the attempt's timeout: a
-// body that trickles is cut off when the timeout ends, and its next read
-// fails with an error that is a [context.DeadlineExceeded] and a [net.Error]
-// whose Timeout is true. When [Client.Close] cancels the call, f's next read
-// fails with an error wrapping [ErrClosed]. The Client closes the body once
+// body that trickles is cut off when the timeout ends, and f's reads then
+// fail with an error that is a [context.DeadlineExceeded] and a [net.Error]
+// whose Timeout is true. When [Client.Close] cancels the call, f's reads
+// fail with an error wrapping [ErrClosed]. The Client closes the body once
 // f returns, whether f read it to the end, returned early or panicked (the
 // panic goes on to DoFunc's caller); f need not close it, and must not keep
 // it. Retries happen only before f is called: once f has the response,

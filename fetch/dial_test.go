@@ -17,7 +17,7 @@ import (
 	"go.uber.org/goleak"
 )
 
-// TestCloseClosesConnections is issue 10.6: when Close returns, every
+// TestCloseClosesConnections: when Close returns, every
 // connection the Client dialled has been closed, wherever it was: idle in
 // the pool, cut off mid-body, or still in its TLS handshake with a server
 // that never answers. The server side sees each one closed at that moment,

@@ -44,7 +44,7 @@ func TestStatusError(t *testing.T) {
 	}
 }
 
-// TestErrorText is issue 10.7: every failure of a request has one shape,
+// TestErrorText: every failure of a request has one shape,
 // with one attempt or many, naming the request once and its cause once, and
 // errors.Is and errors.As still reach what it wraps.
 func TestErrorText(t *testing.T) {

@@ -110,7 +110,7 @@ func noPanic(t *testing.T, what string, f func()) {
 	}
 }
 
-// TestHostileContentLength is issue 10.1: a server that announces the
+// TestHostileContentLength: a server that announces the
 // largest length there is and sends three bytes must cost three bytes, and
 // end in an error, never a panic, on every path (Get, and GetAll, whose
 // requests run on the Client's own goroutines).
@@ -164,7 +164,7 @@ func TestAnnouncedLengthNotAllocated(t *testing.T) {
 	}
 }
 
-// TestBodylessResponses is issue 10.2: HEAD, 204 and 304 responses carry a
+// TestBodylessResponses: HEAD, 204 and 304 responses carry a
 // Content-Length but no body, and cost nothing to read whatever it says.
 func TestBodylessResponses(t *testing.T) {
 	srv := newRawServer(t, answer(func(req *http.Request) (string, bool) {
@@ -208,9 +208,11 @@ func TestBodylessResponses(t *testing.T) {
 	}
 }
 
-// TestOptionExtremes is issue 10.3: every option at the ends of the range
+// TestOptionExtremes: every option at the ends of the range
 // its doc accepts, making real calls. Nothing may panic, and every call
-// returns within its ctx.
+// returns within its ctx. Calls that would retry for ever run until a
+// short deadline; the others have the usual bound, so that a loaded machine
+// does not fail them.
 func TestOptionExtremes(t *testing.T) {
 	ok := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	unavailable := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
@@ -220,26 +222,32 @@ func TestOptionExtremes(t *testing.T) {
 		opts []fetch.Option
 		url  string
 		want func(*fetch.Response, error) bool
+		// untilDeadline: only ctx's deadline ends the call.
+		untilDeadline bool
 	}{
-		{"MaxInFlight 1", []fetch.Option{fetch.WithMaxInFlight(1)}, ok.URL, succeeded},
-		{"MaxInFlight MaxInt", []fetch.Option{fetch.WithMaxInFlight(math.MaxInt)}, ok.URL, succeeded},
-		{"MaxPerHost 1", []fetch.Option{fetch.WithMaxPerHost(1)}, ok.URL, succeeded},
-		{"MaxPerHost MaxInt", []fetch.Option{fetch.WithMaxPerHost(math.MaxInt)}, ok.URL, succeeded},
-		{"MaxInFlight and MaxPerHost MaxInt", []fetch.Option{fetch.WithMaxInFlight(math.MaxInt), fetch.WithMaxPerHost(math.MaxInt - 1)}, ok.URL, succeeded},
-		{"Timeout 1ns", []fetch.Option{fetch.WithTimeout(1)}, ok.URL, timedOut},
-		{"Timeout 1ns, retried", []fetch.Option{fetch.WithTimeout(1), fetch.WithRetries(3), fetch.WithBackoff(1, 1)}, ok.URL, timedOut},
-		{"Timeout MaxInt64", []fetch.Option{fetch.WithTimeout(maxDur)}, ok.URL, succeeded},
-		{"MaxBodyBytes 1", []fetch.Option{fetch.WithMaxBodyBytes(1)}, ok.URL, tooLarge},
-		{"MaxBodyBytes MaxInt64", []fetch.Option{fetch.WithMaxBodyBytes(math.MaxInt64)}, ok.URL, succeeded},
-		{"Retries MaxInt", []fetch.Option{fetch.WithRetries(math.MaxInt), fetch.WithBackoff(time.Millisecond, time.Millisecond)}, unavailable.URL, timedOut},
-		{"Backoff 1ns", []fetch.Option{fetch.WithRetries(5), fetch.WithBackoff(1, 1)}, unavailable.URL, status503},
-		{"Backoff 1ns to MaxInt64", []fetch.Option{fetch.WithRetries(100), fetch.WithBackoff(1, maxDur)}, unavailable.URL, timedOut},
-		{"Backoff MaxInt64", []fetch.Option{fetch.WithRetries(3), fetch.WithBackoff(maxDur, maxDur)}, unavailable.URL, gaveUpAt503},
-		{"Backoff near MaxInt64", []fetch.Option{fetch.WithRetries(3), fetch.WithBackoff(maxDur/2+1, maxDur)}, unavailable.URL, gaveUpAt503},
+		{"MaxInFlight 1", []fetch.Option{fetch.WithMaxInFlight(1)}, ok.URL, succeeded, false},
+		{"MaxInFlight MaxInt", []fetch.Option{fetch.WithMaxInFlight(math.MaxInt)}, ok.URL, succeeded, false},
+		{"MaxPerHost 1", []fetch.Option{fetch.WithMaxPerHost(1)}, ok.URL, succeeded, false},
+		{"MaxPerHost MaxInt", []fetch.Option{fetch.WithMaxPerHost(math.MaxInt)}, ok.URL, succeeded, false},
+		{"MaxInFlight and MaxPerHost MaxInt", []fetch.Option{fetch.WithMaxInFlight(math.MaxInt), fetch.WithMaxPerHost(math.MaxInt - 1)}, ok.URL, succeeded, false},
+		{"Timeout 1ns", []fetch.Option{fetch.WithTimeout(1)}, ok.URL, timedOut, false},
+		{"Timeout 1ns, retried", []fetch.Option{fetch.WithTimeout(1), fetch.WithRetries(3), fetch.WithBackoff(1, 1)}, ok.URL, timedOut, false},
+		{"Timeout MaxInt64", []fetch.Option{fetch.WithTimeout(maxDur)}, ok.URL, succeeded, false},
+		{"MaxBodyBytes 1", []fetch.Option{fetch.WithMaxBodyBytes(1)}, ok.URL, tooLarge, false},
+		{"MaxBodyBytes MaxInt64", []fetch.Option{fetch.WithMaxBodyBytes(math.MaxInt64)}, ok.URL, succeeded, false},
+		{"Retries MaxInt", []fetch.Option{fetch.WithRetries(math.MaxInt), fetch.WithBackoff(time.Millisecond, time.Millisecond)}, unavailable.URL, timedOut, true},
+		{"Backoff 1ns", []fetch.Option{fetch.WithRetries(5), fetch.WithBackoff(1, 1)}, unavailable.URL, status503, false},
+		{"Backoff 1ns to MaxInt64", []fetch.Option{fetch.WithRetries(100), fetch.WithBackoff(1, maxDur)}, unavailable.URL, timedOut, true},
+		{"Backoff MaxInt64", []fetch.Option{fetch.WithRetries(3), fetch.WithBackoff(maxDur, maxDur)}, unavailable.URL, gaveUpAt503, false},
+		{"Backoff near MaxInt64", []fetch.Option{fetch.WithRetries(3), fetch.WithBackoff(maxDur/2+1, maxDur)}, unavailable.URL, gaveUpAt503, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newClient(t, tc.opts...)
-			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			d := bound
+			if tc.untilDeadline {
+				d = 500 * time.Millisecond
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), d)
 			defer cancel()
 			var (
 				resp *fetch.Response
@@ -284,7 +292,7 @@ func gaveUpAt503(resp *fetch.Response, err error) bool {
 	return status503(resp, err) && errors.Is(err, context.DeadlineExceeded)
 }
 
-// TestRetryAfterTooLarge is issue 10.4: a Retry-After too large to represent
+// TestRetryAfterTooLarge: a Retry-After too large to represent
 // is the longest wait there is, beyond any cap, so the call returns the
 // StatusError at once instead of retrying.
 func TestRetryAfterTooLarge(t *testing.T) {
@@ -325,7 +333,7 @@ func TestRetryAfterTooLarge(t *testing.T) {
 	}
 }
 
-// TestTimeoutIsNetError is issue 10.5: a timed-out attempt, whether it was
+// TestTimeoutIsNetError: a timed-out attempt, whether it was
 // waiting for headers or reading the body, and whether or not it was
 // retried, is a net.Error whose Timeout is true and a
 // context.DeadlineExceeded.
