@@ -1,7 +1,9 @@
 package fetch_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -94,6 +96,36 @@ func ExampleClient_TryGo() {
 	fmt.Printf("started %d, skipped %d, failed %d\n", started, skipped, failed.Load())
 	// Output:
 	// started 2, skipped 4, failed 2
+}
+
+// ExampleClient_DoFunc streams a body larger than the Client would hold in
+// memory (the cap is 10 MiB by default) into a hash. The slot, the attempt's
+// timeout and closing the body are still the Client's business.
+func ExampleClient_DoFunc() {
+	const size = 20 << 20
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(bytes.Repeat([]byte("x"), size))
+	}))
+	defer srv.Close()
+
+	c := fetch.New(fetch.WithTimeout(10 * time.Second))
+	defer c.Close()
+
+	req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	h := sha256.New()
+	var n int64
+	err = c.DoFunc(context.Background(), req, func(resp *http.Response) error {
+		var err error
+		n, err = io.Copy(h, resp.Body)
+		return err
+	})
+	fmt.Printf("%d MiB, %v, sha256 %x...\n", n>>20, err, h.Sum(nil)[:4])
+	// Output:
+	// 20 MiB, <nil>, sha256 6adfa077...
 }
 
 func ExampleClient_GetAll() {

@@ -13,7 +13,17 @@ func SetJitter(c *Client, f func(ceil time.Duration) time.Duration) {
 var (
 	ParseRetryAfter = parseRetryAfter
 	ReadBody        = readBody
+	BackoffCeil     = backoffCeil
+	Jitter          = jitter
 )
+
+// OpenConns reports how many connections of c's own transport are open or
+// still being read or written.
+func OpenConns(c *Client) int {
+	c.conns.mu.Lock()
+	defer c.conns.mu.Unlock()
+	return len(c.conns.open)
+}
 
 // Backoff exposes the wait before retry n of c.
 func Backoff(c *Client, n int) time.Duration { return c.backoff(n) }
