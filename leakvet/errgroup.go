@@ -1,0 +1,48 @@
+package leakvet
+
+import (
+	"go/ast"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+)
+
+const (
+	xsyncErrgroup     = "golang.org/x/sync/errgroup"
+	leakproofErrgroup = leakproof + "/errgroup"
+)
+
+// checkErrgroup reports each import of golang.org/x/sync/errgroup outside
+// test files, and offers leakproof's errgroup, which has the same API, in
+// its place.
+//
+// Test files are left alone: there a task panic fails the test binary with
+// either package, since leakproof's Wait re-raises it in the test's own
+// goroutine, so the import path makes no difference worth a report (and
+// benchmarks that compare against x/sync must import it).
+func checkErrgroup(c *checker) {
+	for _, f := range c.pass.Files {
+		if strings.HasSuffix(c.pass.Fset.File(f.FileStart).Name(), "_test.go") {
+			continue
+		}
+		for _, spec := range f.Imports {
+			if path, _ := strconv.Unquote(spec.Path.Value); path != xsyncErrgroup {
+				continue
+			}
+			reportErrgroup(c, spec)
+		}
+	}
+}
+
+func reportErrgroup(c *checker, spec *ast.ImportSpec) {
+	c.report(catErrgroup, analysis.Diagnostic{
+		Pos: spec.Path.Pos(),
+		End: spec.Path.End(),
+		Message: "a task that panics in a golang.org/x/sync/errgroup crashes the program from its own goroutine, " +
+			"with no deferred cleanup in the others; " + leakproofErrgroup + " has the same API, " +
+			"and its Wait re-raises the panic as a *group.PanicError once the other tasks have finished",
+		SuggestedFixes: fix("import "+leakproofErrgroup,
+			replace(spec.Path, strconv.Quote(leakproofErrgroup))),
+	})
+}
