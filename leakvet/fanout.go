@@ -73,14 +73,14 @@ func (c *checker) isUnbufferedMake(call *ast.CallExpr) bool {
 
 // fanout is what checkFanoutChan learns about one channel.
 type fanout struct {
-	loop     ast.Stmt           // the loop starting the senders
-	senders  map[*ast.GoStmt]int // plain sends in each sender's literal
-	looped   bool               // a sender sends inside a loop of its own
-	guarded  bool               // some send is a select case
-	sends    []*ast.SendStmt
-	recvs    []recv
-	okVars   []types.Object
-	closes   int
+	loop    ast.Stmt            // the loop starting the senders
+	senders map[*ast.GoStmt]int // plain sends in each sender's literal
+	looped  bool                // a sender sends inside a loop of its own
+	guarded bool                // some send is a select case
+	sends   []*ast.SendStmt
+	recvs   []recv
+	okVars  []types.Object
+	closes  int
 }
 
 // A recv is a receive (or a range over the channel) and the loops around

@@ -301,7 +301,6 @@ func checkEarlyDone(c *checker, cur inspector.Cursor) {
 	}
 }
 
-
 // fnBody returns the body of a function declaration or literal.
 func fnBody(fn ast.Node) *ast.BlockStmt {
 	switch fn := fn.(type) {
