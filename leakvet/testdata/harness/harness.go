@@ -11,7 +11,7 @@ import (
 	"go.uber.org/goleak"
 )
 
-// Run calls f and fails t if f does not return within five seconds, or if
+// Run calls f and fails t if f does not return within three seconds, or if
 // a goroutine that was not running before f outlives it.
 func Run(t *testing.T, f func()) {
 	t.Helper()
@@ -23,8 +23,8 @@ func Run(t *testing.T, f func()) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(5 * time.Second):
-		t.Fatal("still running after 5s")
+	case <-time.After(3 * time.Second):
+		t.Fatal("still running after 3s")
 	}
 	if err := goleak.Find(before); err != nil {
 		t.Fatal(err)

@@ -88,8 +88,9 @@ func (s *server) Close() { s.wg.Wait() }
 
 var errJob = errors.New("job failed")
 
+// job fails for odd n.
 func job(n int) error {
-	if n < 0 {
+	if n%2 == 1 {
 		return errJob
 	}
 	return nil
@@ -103,7 +104,7 @@ func runJobs(n int) {
 		go func() {
 			if err := job(i); err != nil {
 				log.Print(err)
-				return // want `this return skips wg.Done\(\) on line 108`
+				return // want `this return skips wg.Done\(\) on line 109`
 			}
 			wg.Done()
 		}()
