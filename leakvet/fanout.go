@@ -113,7 +113,7 @@ func checkFanoutChan(c *checker, mkCur, fnCur inspector.Cursor, ch types.Object)
 				break
 			}
 			g := goOf(stack, lits)
-			if g == nil {
+			if g == nil || c.coordinated(g.Call.Fun.(*ast.FuncLit)) {
 				escapes = true
 				break
 			}
@@ -179,7 +179,7 @@ func checkFanoutChan(c *checker, mkCur, fnCur inspector.Cursor, ch types.Object)
 	var why string
 	var exits []ast.Node
 	for _, m := range loops {
-		exit := c.earlyExit(m, f.okExempt(c))
+		exit := c.earlyExit(m, f.exempt(c, m))
 		if exit == nil {
 			return // a receive loop that runs to the end receives enough
 		}
@@ -228,17 +228,87 @@ func loopsOf(stack []ast.Node) []ast.Stmt {
 	return loops
 }
 
-// okExempt returns the exemption for earlyExit: an if statement on !ok,
-// where ok comes from a comma-ok receive on the channel.
-func (f *fanout) okExempt(c *checker) func(ast.Node) bool {
+// exempt returns the exemption for earlyExit in the receive loop m: an if
+// statement on !ok, where ok comes from a comma-ok receive on the channel
+// (the channel was closed: every sender is done), or one comparing a
+// counter the loop counts (as in `if active--; active == 0 { return }`:
+// the loop leaves once it has received from every sender).
+func (f *fanout) exempt(c *checker, m ast.Stmt) func(ast.Node) bool {
+	counters := c.countersIn(loopBody(m))
 	return func(n ast.Node) bool {
 		ifs, ok := n.(*ast.IfStmt)
 		if !ok {
 			return false
 		}
-		not, ok := ast.Unparen(ifs.Cond).(*ast.UnaryExpr)
-		return ok && not.Op == token.NOT && slices.ContainsFunc(f.okVars, func(v types.Object) bool { return c.isIdent(not.X, v) })
+		switch cond := ast.Unparen(ifs.Cond).(type) {
+		case *ast.UnaryExpr:
+			return cond.Op == token.NOT && slices.ContainsFunc(f.okVars, func(v types.Object) bool { return c.isIdent(cond.X, v) })
+		case *ast.BinaryExpr:
+			switch cond.Op {
+			case token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ:
+				return slices.ContainsFunc(counters, func(v types.Object) bool { return c.isIdent(cond.X, v) || c.isIdent(cond.Y, v) })
+			}
+		}
+		return false
 	}
+}
+
+// countersIn returns the variables that n increments or decrements,
+// outside function literals.
+func (c *checker) countersIn(n ast.Node) []types.Object {
+	var vars []types.Object
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.IncDecStmt:
+			if id, ok := ast.Unparen(n.X).(*ast.Ident); ok && c.pass.TypesInfo.Uses[id] != nil {
+				vars = append(vars, c.pass.TypesInfo.Uses[id])
+			}
+		case *ast.AssignStmt:
+			if (n.Tok == token.ADD_ASSIGN || n.Tok == token.SUB_ASSIGN) && len(n.Lhs) == 1 {
+				if id, ok := ast.Unparen(n.Lhs[0]).(*ast.Ident); ok && c.pass.TypesInfo.Uses[id] != nil {
+					vars = append(vars, c.pass.TypesInfo.Uses[id])
+				}
+			}
+		}
+		return true
+	})
+	return vars
+}
+
+// coordinated reports whether the goroutine's literal lit shares state with
+// its siblings (a sync/atomic operation, the address of a variable from
+// outside, an assignment to one): then which of them send is decided
+// among them, as in "the last one to finish sends", and the number of sends
+// cannot be read off the loop.
+func (c *checker) coordinated(lit *ast.FuncLit) bool {
+	info := c.pass.TypesInfo
+	outer := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		if !ok {
+			return false
+		}
+		v, ok := info.Uses[id].(*types.Var)
+		return ok && !(lit.Pos() <= v.Pos() && v.Pos() < lit.End())
+	}
+	found := false
+	ast.Inspect(lit.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.UnaryExpr:
+			found = n.Op == token.AND && outer(n.X)
+		case *ast.IncDecStmt:
+			found = outer(n.X)
+		case *ast.AssignStmt:
+			found = n.Tok != token.DEFINE && slices.ContainsFunc(n.Lhs, outer)
+		case *ast.SelectorExpr:
+			if obj, ok := info.Uses[n.Sel]; ok && obj.Pkg() != nil && obj.Pkg().Path() == "sync/atomic" {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 func isLoop(n ast.Node) bool {

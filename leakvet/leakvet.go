@@ -80,7 +80,10 @@ type checker struct {
 	ignores  map[*token.File]*ignoreSet // lazily, per file
 	assigned map[types.Object]bool      // lazily: see assignedObjects
 	nilCmp   map[types.Object]bool      // lazily: compared with nil somewhere
+	// constructed holds the fields of struct values the package makes.
+	constructed map[types.Object]bool
 
+	goTargets    map[*types.Func]bool                             // lazily: functions go statements call
 	releaseFuncs map[string]map[*types.Func]map[types.Object]bool // lazily: see releasers
 }
 

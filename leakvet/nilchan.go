@@ -95,6 +95,10 @@ func (c *checker) neverMade(ch ast.Expr, zero map[types.Object]bool) types.Objec
 		if obj.Exported() || obj.Pkg() != c.pass.Pkg || !isChan(obj.Type()) {
 			return nil
 		}
+		c.scanAssignments()
+		if !c.constructed[obj] {
+			return nil // no value of its struct is made here: tests may make them all
+		}
 	case !zero[obj]:
 		return nil
 	case obj.Parent() == obj.Pkg().Scope() && obj.Exported():
@@ -130,13 +134,15 @@ func (c *checker) scanAssignments() {
 	}
 	c.assigned = make(map[types.Object]bool)
 	c.nilCmp = make(map[types.Object]bool)
+	c.constructed = make(map[types.Object]bool)
 	info := c.pass.TypesInfo
 	mark := func(set map[types.Object]bool, e ast.Expr) {
 		if r := c.refOf(e); r != nil {
 			set[r[len(r)-1]] = true
 		}
 	}
-	nodeTypes := []ast.Node{(*ast.AssignStmt)(nil), (*ast.UnaryExpr)(nil), (*ast.RangeStmt)(nil), (*ast.CompositeLit)(nil), (*ast.BinaryExpr)(nil)}
+	nodeTypes := []ast.Node{(*ast.AssignStmt)(nil), (*ast.UnaryExpr)(nil), (*ast.RangeStmt)(nil), (*ast.CompositeLit)(nil), (*ast.BinaryExpr)(nil),
+		(*ast.CallExpr)(nil), (*ast.ValueSpec)(nil)}
 	for cur := range c.inspect.Root().Preorder(nodeTypes...) {
 		switch n := cur.Node().(type) {
 		case *ast.AssignStmt:
@@ -154,7 +160,19 @@ func (c *checker) scanAssignments() {
 			if n.Value != nil {
 				mark(c.assigned, n.Value)
 			}
+		case *ast.CallExpr:
+			// new(T) and make([]T, n) make values of T.
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && (id.Name == "new" || id.Name == "make") && len(n.Args) > 0 {
+				if _, ok := info.Uses[id].(*types.Builtin); ok {
+					c.construct(info.TypeOf(n.Args[0]))
+				}
+			}
+		case *ast.ValueSpec:
+			if n.Type != nil {
+				c.construct(info.TypeOf(n.Type))
+			}
 		case *ast.CompositeLit:
+			c.construct(info.TypeOf(n))
 			st, ok := deref(info.TypeOf(n)).Underlying().(*types.Struct)
 			if !ok || len(n.Elts) == 0 {
 				continue
@@ -180,6 +198,32 @@ func (c *checker) scanAssignments() {
 				mark(c.nilCmp, n.Y)
 			}
 		}
+	}
+}
+
+// construct records the fields of the structs a value of type t holds
+// (through arrays, slices and embedding) as belonging to a value this
+// package makes.
+func (c *checker) construct(t types.Type) {
+	for t != nil {
+		switch u := types.Unalias(t).Underlying().(type) {
+		case *types.Array:
+			t = u.Elem()
+			continue
+		case *types.Slice:
+			t = u.Elem()
+			continue
+		case *types.Struct:
+			for f := range u.Fields() {
+				if !c.constructed[f.Origin()] {
+					c.constructed[f.Origin()] = true
+					if f.Embedded() {
+						c.construct(f.Type())
+					}
+				}
+			}
+		}
+		return
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 var donePairing = pairing{"WaitGroup", nil, []string{"Done"}}
@@ -132,10 +133,14 @@ func checkAddCount(c *checker, cur inspector.Cursor, r ref, n int64) bool {
 	}
 	name := c.src(add.X.(*ast.CallExpr).Fun.(*ast.SelectorExpr).X)
 	var msg string
-	if total < n {
+	switch {
+	case total == 0:
+		msg = fmt.Sprintf("%s.Add(%d) but no goroutine calls %s.Done: %s.Wait() blocks forever",
+			name, n, name, name)
+	case total < n:
 		msg = fmt.Sprintf("%s.Add(%d) but only %s call %s.Done: %s.Wait() blocks forever on the %d never matched",
 			name, n, plural(int(total), "goroutine"), name, name, n-total)
-	} else {
+	default:
 		msg = fmt.Sprintf("%s.Add(%d) but %d goroutines call %s.Done: the Done that outruns the Add panics with a negative WaitGroup counter",
 			name, n, total, name)
 	}
@@ -246,10 +251,15 @@ func checkAddSkip(c *checker, cur inspector.Cursor, r ref, n int64) {
 }
 
 // checkEarlyDone reports the early shape in the function at cur.
+//
+// Only the body of a goroutine is checked (a go statement's function
+// literal, or a function some go statement of the package starts), where a
+// Done is owed on every path; elsewhere an early return may be by design,
+// as in a Close that calls Done only the first time.
 func checkEarlyDone(c *checker, cur inspector.Cursor) {
 	fn := cur.Node()
 	body := fnBody(fn)
-	if body == nil {
+	if body == nil || !c.startedByGo(cur) {
 		return
 	}
 	var refs []ref
@@ -299,6 +309,33 @@ func checkEarlyDone(c *checker, cur inspector.Cursor) {
 		d.SuggestedFixes = c.deferDoneFix(body, "defer "+name+".Done()", sites[k])
 		c.report(catWGDrift, d)
 	}
+}
+
+// startedByGo reports whether the function at cur is the literal of a go
+// statement, or a function declaration that a go statement of the package
+// calls.
+func (c *checker) startedByGo(cur inspector.Cursor) bool {
+	switch fn := cur.Node().(type) {
+	case *ast.FuncLit:
+		call, ok := cur.Parent().Node().(*ast.CallExpr)
+		if !ok || call.Fun != fn {
+			return false
+		}
+		_, ok = cur.Parent().Parent().Node().(*ast.GoStmt)
+		return ok
+	case *ast.FuncDecl:
+		if c.goTargets == nil {
+			c.goTargets = make(map[*types.Func]bool)
+			for g := range c.inspect.Root().Preorder((*ast.GoStmt)(nil)) {
+				if f := typeutil.StaticCallee(c.pass.TypesInfo, g.Node().(*ast.GoStmt).Call); f != nil {
+					c.goTargets[f.Origin()] = true
+				}
+			}
+		}
+		f, ok := c.pass.TypesInfo.Defs[fn.Name].(*types.Func)
+		return ok && c.goTargets[f]
+	}
+	return false
 }
 
 // fnBody returns the body of a function declaration or literal.

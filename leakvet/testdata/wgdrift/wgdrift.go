@@ -229,3 +229,19 @@ func tryStart(urls []string) error {
 	}
 	return nil
 }
+
+// countingReader calls Done when it is first closed; a second Close returns
+// early on purpose.
+type countingReader struct {
+	wg     *sync.WaitGroup
+	closed bool
+}
+
+func (r *countingReader) Close() error {
+	if r.closed {
+		return errors.New("already closed")
+	}
+	r.closed = true
+	r.wg.Done()
+	return nil
+}
