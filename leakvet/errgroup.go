@@ -39,9 +39,8 @@ func reportErrgroup(c *checker, spec *ast.ImportSpec) {
 	c.report(catErrgroup, analysis.Diagnostic{
 		Pos: spec.Path.Pos(),
 		End: spec.Path.End(),
-		Message: "a task that panics in a golang.org/x/sync/errgroup crashes the program from its own goroutine, " +
-			"with no deferred cleanup in the others; " + leakproofErrgroup + " has the same API, " +
-			"and its Wait re-raises the panic as a *group.PanicError once the other tasks have finished",
+		Message: "a task panic in golang.org/x/sync/errgroup crashes the program, with no cleanup in the other tasks; " +
+			leakproofErrgroup + " has the same API, and its Wait re-raises the panic as a *group.PanicError once the others finish",
 		SuggestedFixes: fix("import "+leakproofErrgroup,
 			replace(spec.Path, strconv.Quote(leakproofErrgroup))),
 	})

@@ -64,7 +64,7 @@ func checkHTTPTimeout(c *checker) {
 				Pos: call.Pos(),
 				End: call.End(),
 				Message: fmt.Sprintf("a goroutine started on every iteration of the loop on line %d calls %s, and %s has no timeout: "+
-					"on a server that never answers each goroutine waits forever, and every iteration adds one; "+
+					"against a server that never answers, the goroutines pile up forever; "+
 					"use a fetch.Client, whose TryGo bounds each request and refuses when every slot is busy",
 					c.line(loop.Pos()), c.src(call.Fun), client),
 			}

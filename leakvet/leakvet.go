@@ -1,10 +1,12 @@
 package leakvet
 
 import (
+	"cmp"
 	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -67,6 +69,11 @@ func run(pass *analysis.Pass) (any, error) {
 	if imports(pass.Pkg, "net/http") {
 		checkHTTPTimeout(c)
 	}
+	// Report in the order of the source, not of the checks.
+	slices.SortStableFunc(c.diags, func(a, b analysis.Diagnostic) int { return cmp.Compare(a.Pos, b.Pos) })
+	for _, d := range c.diags {
+		pass.Report(d)
+	}
 	return nil, nil
 }
 
@@ -76,6 +83,7 @@ type checker struct {
 	pass    *analysis.Pass
 	inspect *inspector.Inspector
 	cfgs    *ctrlflow.CFGs
+	diags   []analysis.Diagnostic // to report, in source order, when done
 
 	ignores  map[*token.File]*ignoreSet // lazily, per file
 	assigned map[types.Object]bool      // lazily: see assignedObjects
@@ -101,7 +109,7 @@ func (c *checker) report(category string, d analysis.Diagnostic) {
 	case ignoreNoReason:
 		d.Message += " (a leakvet:ignore directive here is not honoured without a reason)"
 	}
-	c.pass.Report(d)
+	c.diags = append(c.diags, d)
 }
 
 // file returns the syntax tree of the file holding pos.

@@ -88,7 +88,7 @@ func TestVetTool(t *testing.T) {
 		`unlock/unlock.go:\d+:\d+: c.mu.Lock\(\) is still held`,
 		`wgdrift/wgdrift.go:\d+:\d+: wg.Add\(5\) but only 3 goroutines`,
 		`httptimeout/httptimeout.go:\d+:\d+: a goroutine started on every iteration`,
-		`errgroup/crawl.go:\d+:\d+: a task that panics`,
+		`errgroup/crawl.go:\d+:\d+: a task panic`,
 	} {
 		if !regexp.MustCompile(want).Match(out) {
 			t.Errorf("go vet -vettool output lacks %q:\n%s", want, out)

@@ -6,7 +6,7 @@ import (
 	"context"
 	"net/url"
 
-	"golang.org/x/sync/errgroup" // want `a task that panics in a golang.org/x/sync/errgroup crashes the program`
+	"golang.org/x/sync/errgroup" // want `a task panic in golang.org/x/sync/errgroup crashes the program`
 )
 
 // crawl parses every link, stopping at the first bad one.
