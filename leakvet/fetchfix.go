@@ -143,16 +143,9 @@ func (c *checker) bodyCloses(lit *ast.FuncLit, resp ast.Expr) (stmts []ast.Stmt,
 	}
 	ok = true
 	ast.PreorderStack(lit.Body, nil, func(n ast.Node, stack []ast.Node) bool {
-		var call ast.Expr
-		switch s := n.(type) {
-		case *ast.ExprStmt:
-			call = s.X
-		case *ast.DeferStmt:
-			call = s.Call
-		case *ast.Ident:
-			if c.pass.TypesInfo.Uses[s] == v {
-				ok = false
-			}
+		call := stmtCall(n)
+		if id, isIdent := n.(*ast.Ident); isIdent && c.pass.TypesInfo.Uses[id] == v {
+			ok = false
 		}
 		if call != nil && c.isBodyClose(call, v) {
 			s := n.(ast.Stmt)

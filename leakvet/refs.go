@@ -3,7 +3,6 @@ package leakvet
 import (
 	"go/ast"
 	"go/constant"
-	"go/token"
 	"go/types"
 	"slices"
 
@@ -145,13 +144,6 @@ func (c *checker) uses(n ast.Node, obj types.Object) bool {
 	return found
 }
 
-// localTo reports whether v is a variable declared inside fn (a FuncDecl or
-// FuncLit), parameters included.
-func localTo(v types.Object, fn ast.Node) bool {
-	return v.Parent() != nil && v.Parent() != v.Pkg().Scope() &&
-		fn.Pos() <= v.Pos() && v.Pos() < fn.End()
-}
-
 // constInt returns the value of e if it is an integer constant.
 func (c *checker) constInt(e ast.Expr) (int64, bool) {
 	tv, ok := c.pass.TypesInfo.Types[e]
@@ -171,10 +163,4 @@ func isBlank(e ast.Expr) bool {
 func (c *checker) isIdent(e ast.Expr, obj types.Object) bool {
 	id, ok := ast.Unparen(e).(*ast.Ident)
 	return ok && obj != nil && c.pass.TypesInfo.ObjectOf(id) == obj
-}
-
-// tokenIs reports whether n is a branch statement of kind tok.
-func tokenIs(n ast.Node, tok token.Token) bool {
-	b, ok := n.(*ast.BranchStmt)
-	return ok && b.Tok == tok
 }

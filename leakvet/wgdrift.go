@@ -3,13 +3,10 @@ package leakvet
 import (
 	"fmt"
 	"go/ast"
-	"go/token"
-	"go/types"
 	"slices"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
-	"golang.org/x/tools/go/types/typeutil"
 )
 
 var donePairing = pairing{"WaitGroup", nil, []string{"Done"}}
@@ -157,18 +154,11 @@ func checkAddCount(c *checker, cur inspector.Cursor, r ref, n int64) bool {
 func (c *checker) countGo(g *ast.GoStmt, r ref) (_ *counted, w int, ok bool) {
 	lit, isLit := g.Call.Fun.(*ast.FuncLit)
 	if !isLit {
-		return nil, 0, !c.wgMentioned(g, r)
+		return nil, 0, !c.mentions(g, r)
 	}
 	var done ast.Stmt
 	for i, s := range lit.Body.List {
-		var call ast.Expr
-		switch s := s.(type) {
-		case *ast.ExprStmt:
-			call = s.X
-		case *ast.DeferStmt:
-			call = s.Call
-		}
-		if call == nil || !c.syncCall(call, "WaitGroup", "Done").equal(r) {
+		if call := stmtCall(s); call == nil || !c.syncCall(call, "WaitGroup", "Done").equal(r) {
 			continue
 		}
 		if done != nil {
@@ -214,7 +204,7 @@ func checkAddSkip(c *checker, cur inspector.Cursor, r ref, n int64) {
 			j = k
 			break
 		}
-		if c.wgMentioned(list[k], r) {
+		if c.mentions(list[k], r) {
 			return
 		}
 	}
@@ -311,112 +301,6 @@ func checkEarlyDone(c *checker, cur inspector.Cursor) {
 	}
 }
 
-// startedByGo reports whether the function at cur is the literal of a go
-// statement, or a function declaration that a go statement of the package
-// calls.
-func (c *checker) startedByGo(cur inspector.Cursor) bool {
-	switch fn := cur.Node().(type) {
-	case *ast.FuncLit:
-		call, ok := cur.Parent().Node().(*ast.CallExpr)
-		if !ok || call.Fun != fn {
-			return false
-		}
-		_, ok = cur.Parent().Parent().Node().(*ast.GoStmt)
-		return ok
-	case *ast.FuncDecl:
-		if c.goTargets == nil {
-			c.goTargets = make(map[*types.Func]bool)
-			for g := range c.inspect.Root().Preorder((*ast.GoStmt)(nil)) {
-				if f := typeutil.StaticCallee(c.pass.TypesInfo, g.Node().(*ast.GoStmt).Call); f != nil {
-					c.goTargets[f.Origin()] = true
-				}
-			}
-		}
-		f, ok := c.pass.TypesInfo.Defs[fn.Name].(*types.Func)
-		return ok && c.goTargets[f]
-	}
-	return false
-}
-
-// fnBody returns the body of a function declaration or literal.
-func fnBody(fn ast.Node) *ast.BlockStmt {
-	switch fn := fn.(type) {
-	case *ast.FuncDecl:
-		return fn.Body
-	case *ast.FuncLit:
-		return fn.Body
-	}
-	return nil
-}
-
-// declaredIn reports whether obj is declared inside body (so a local
-// variable, not a parameter).
-func declaredIn(obj types.Object, body *ast.BlockStmt) bool {
-	return body != nil && body.Pos() <= obj.Pos() && obj.Pos() < body.End()
-}
-
-// countUses counts the identifiers in n that refer to obj.
-func (c *checker) countUses(n ast.Node, obj types.Object) int {
-	count := 0
-	ast.Inspect(n, func(n ast.Node) bool {
-		if id, ok := n.(*ast.Ident); ok && c.pass.TypesInfo.Uses[id] == obj {
-			count++
-		}
-		return true
-	})
-	return count
-}
-
-// countRefs counts the expressions in n that denote r.
-func (c *checker) countRefs(n ast.Node, r ref) int {
-	count := 0
-	ast.Inspect(n, func(n ast.Node) bool {
-		if e, ok := n.(ast.Expr); ok && c.refOf(e).equal(r) {
-			count++
-			return false
-		}
-		return true
-	})
-	return count
-}
-
-// hasBranch reports whether n holds a return or branch statement outside
-// function literals.
-func hasBranch(n ast.Node) bool {
-	found := false
-	ast.Inspect(n, func(n ast.Node) bool {
-		switch n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.ReturnStmt, *ast.BranchStmt:
-			found = true
-		}
-		return !found
-	})
-	return found
-}
-
-// hasReturn reports whether any of stmts holds a return statement outside
-// function literals.
-func hasReturn(stmts []ast.Stmt) bool {
-	for _, s := range stmts {
-		found := false
-		ast.Inspect(s, func(n ast.Node) bool {
-			switch n.(type) {
-			case *ast.FuncLit:
-				return false
-			case *ast.ReturnStmt:
-				found = true
-			}
-			return !found
-		})
-		if found {
-			return true
-		}
-	}
-	return false
-}
-
 // doneIn reports whether the function literal g starts calls Done on r.
 func (c *checker) doneIn(g *ast.GoStmt, r ref) bool {
 	lit, ok := g.Call.Fun.(*ast.FuncLit)
@@ -426,18 +310,6 @@ func (c *checker) doneIn(g *ast.GoStmt, r ref) bool {
 	found := false
 	ast.Inspect(lit.Body, func(n ast.Node) bool {
 		found = found || c.syncCall(n, "WaitGroup", "Done").equal(r)
-		return !found
-	})
-	return found
-}
-
-// wgMentioned reports whether n refers to the WaitGroup r at all.
-func (c *checker) wgMentioned(n ast.Node, r ref) bool {
-	found := false
-	ast.Inspect(n, func(n ast.Node) bool {
-		if e, ok := n.(ast.Expr); ok && c.refOf(e).equal(r) {
-			found = true
-		}
 		return !found
 	})
 	return found
@@ -478,55 +350,4 @@ func (c *checker) doneInClosure(body *ast.BlockStmt, r ref) bool {
 		return !found
 	})
 	return found
-}
-
-// branchOut returns the first statement in s that leaves the statement
-// list holding s (a return, or a break, continue or goto to a target
-// outside s), unless s calls Done on r, as in if err != nil { wg.Done();
-// continue }.
-func (c *checker) branchOut(s ast.Stmt, r ref) ast.Node {
-	if c.wgMentioned(s, r) {
-		return nil
-	}
-	var out ast.Node
-	ast.PreorderStack(s, nil, func(n ast.Node, stack []ast.Node) bool {
-		if out != nil {
-			return false
-		}
-		switch n := n.(type) {
-		case *ast.FuncLit:
-			return false
-		case *ast.ReturnStmt:
-			out = n
-		case *ast.BranchStmt:
-			if n.Label != nil {
-				if l, ok := c.pass.TypesInfo.Uses[n.Label].(*types.Label); ok && !(s.Pos() <= l.Pos() && l.Pos() < s.End()) {
-					out = n
-				}
-				return false
-			}
-			for _, p := range stack {
-				switch p.(type) {
-				case *ast.ForStmt, *ast.RangeStmt:
-					return false
-				case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
-					if n.Tok == token.BREAK {
-						return false
-					}
-				}
-			}
-			if n.Tok == token.BREAK || n.Tok == token.CONTINUE {
-				out = n
-			}
-		}
-		return true
-	})
-	return out
-}
-
-func branchWord(n ast.Node) string {
-	if b, ok := n.(*ast.BranchStmt); ok {
-		return b.Tok.String()
-	}
-	return "return"
 }

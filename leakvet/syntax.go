@@ -6,7 +6,11 @@ import (
 	"go/types"
 
 	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
 )
+
+// What the checks ask of the syntax tree: the function, loop and branch a
+// statement is in, how many times a loop runs, where a variable is used.
 
 // funcTypes are the nodes that start a new function body.
 var funcTypes = []ast.Node{(*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)}
@@ -198,4 +202,184 @@ func (c *checker) labelsLoopOf(label *types.Label, body *ast.BlockStmt) bool {
 		}
 	}
 	return false
+}
+
+// startedByGo reports whether the function at cur is the literal of a go
+// statement, or a function declaration that a go statement of the package
+// calls.
+func (c *checker) startedByGo(cur inspector.Cursor) bool {
+	switch fn := cur.Node().(type) {
+	case *ast.FuncLit:
+		call, ok := cur.Parent().Node().(*ast.CallExpr)
+		if !ok || call.Fun != fn {
+			return false
+		}
+		_, ok = cur.Parent().Parent().Node().(*ast.GoStmt)
+		return ok
+	case *ast.FuncDecl:
+		if c.goTargets == nil {
+			c.goTargets = make(map[*types.Func]bool)
+			for g := range c.inspect.Root().Preorder((*ast.GoStmt)(nil)) {
+				if f := typeutil.StaticCallee(c.pass.TypesInfo, g.Node().(*ast.GoStmt).Call); f != nil {
+					c.goTargets[f.Origin()] = true
+				}
+			}
+		}
+		f, ok := c.pass.TypesInfo.Defs[fn.Name].(*types.Func)
+		return ok && c.goTargets[f]
+	}
+	return false
+}
+
+// fnBody returns the body of a function declaration or literal.
+func fnBody(fn ast.Node) *ast.BlockStmt {
+	switch fn := fn.(type) {
+	case *ast.FuncDecl:
+		return fn.Body
+	case *ast.FuncLit:
+		return fn.Body
+	}
+	return nil
+}
+
+// declaredIn reports whether obj is declared inside body (so a local
+// variable, not a parameter).
+func declaredIn(obj types.Object, body *ast.BlockStmt) bool {
+	return body != nil && body.Pos() <= obj.Pos() && obj.Pos() < body.End()
+}
+
+// countUses counts the identifiers in n that refer to obj.
+func (c *checker) countUses(n ast.Node, obj types.Object) int {
+	count := 0
+	ast.Inspect(n, func(n ast.Node) bool {
+		if id, ok := n.(*ast.Ident); ok && c.pass.TypesInfo.Uses[id] == obj {
+			count++
+		}
+		return true
+	})
+	return count
+}
+
+// countRefs counts the expressions in n that denote r.
+func (c *checker) countRefs(n ast.Node, r ref) int {
+	count := 0
+	ast.Inspect(n, func(n ast.Node) bool {
+		if e, ok := n.(ast.Expr); ok && c.refOf(e).equal(r) {
+			count++
+			return false
+		}
+		return true
+	})
+	return count
+}
+
+// hasBranch reports whether n holds a return or branch statement outside
+// function literals.
+func hasBranch(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		switch n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt, *ast.BranchStmt:
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// hasReturn reports whether any of stmts holds a return statement outside
+// function literals.
+func hasReturn(stmts []ast.Stmt) bool {
+	for _, s := range stmts {
+		found := false
+		ast.Inspect(s, func(n ast.Node) bool {
+			switch n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ReturnStmt:
+				found = true
+			}
+			return !found
+		})
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+// mentions reports whether n refers to r at all.
+func (c *checker) mentions(n ast.Node, r ref) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		if e, ok := n.(ast.Expr); ok && c.refOf(e).equal(r) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// branchOut returns the first statement in s that leaves the statement
+// list holding s (a return, or a break, continue or goto to a target
+// outside s), unless s mentions r, as in if err != nil { wg.Done();
+// continue } with r the WaitGroup wg.
+func (c *checker) branchOut(s ast.Stmt, r ref) ast.Node {
+	if c.mentions(s, r) {
+		return nil
+	}
+	var out ast.Node
+	ast.PreorderStack(s, nil, func(n ast.Node, stack []ast.Node) bool {
+		if out != nil {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt:
+			out = n
+		case *ast.BranchStmt:
+			if n.Label != nil {
+				if l, ok := c.pass.TypesInfo.Uses[n.Label].(*types.Label); ok && !(s.Pos() <= l.Pos() && l.Pos() < s.End()) {
+					out = n
+				}
+				return false
+			}
+			for _, p := range stack {
+				switch p.(type) {
+				case *ast.ForStmt, *ast.RangeStmt:
+					return false
+				case *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+					if n.Tok == token.BREAK {
+						return false
+					}
+				}
+			}
+			if n.Tok == token.BREAK || n.Tok == token.CONTINUE {
+				out = n
+			}
+		}
+		return true
+	})
+	return out
+}
+
+func branchWord(n ast.Node) string {
+	if b, ok := n.(*ast.BranchStmt); ok {
+		return b.Tok.String()
+	}
+	return "return"
+}
+
+// stmtCall returns the call of an expression or defer statement, or nil.
+func stmtCall(n ast.Node) ast.Expr {
+	switch s := n.(type) {
+	case *ast.ExprStmt:
+		return s.X
+	case *ast.DeferStmt:
+		return s.Call
+	}
+	return nil
 }
