@@ -3,7 +3,6 @@ package leakvet
 import (
 	"go/ast"
 	"strconv"
-	"strings"
 
 	"golang.org/x/tools/go/analysis"
 )
@@ -23,7 +22,7 @@ const (
 // benchmarks that compare against x/sync must import it).
 func checkErrgroup(c *checker) {
 	for _, f := range c.pass.Files {
-		if strings.HasSuffix(c.pass.Fset.File(f.FileStart).Name(), "_test.go") {
+		if c.inTestFile(f.FileStart) {
 			continue
 		}
 		for _, spec := range f.Imports {

@@ -20,6 +20,9 @@ import (
 // that never answers, each such goroutine waits forever, and every
 // iteration adds one.
 //
+// Test files are left alone: their requests go to servers the test runs,
+// and go test's -timeout bounds them.
+//
 // A client whose Transport is set, or that escapes the function, may have
 // its own bounds and is not reported. Neither is Client.Do on a request made
 // with http.NewRequestWithContext and a context other than
@@ -41,7 +44,7 @@ func checkHTTPTimeout(c *checker) {
 	for cur := range c.inspect.Root().Preorder((*ast.GoStmt)(nil)) {
 		g := cur.Node().(*ast.GoStmt)
 		loop, ok := innermostLoop(cur)
-		if !ok {
+		if !ok || c.inTestFile(g.Pos()) {
 			continue
 		}
 		calls := []*ast.CallExpr{g.Call}

@@ -145,7 +145,7 @@ func (c *checker) leakproofImportable() bool {
 		return true
 	}
 	for _, f := range c.pass.Files {
-		if strings.HasSuffix(c.pass.Fset.File(f.FileStart).Name(), "_test.go") {
+		if c.inTestFile(f.FileStart) {
 			continue
 		}
 		for _, spec := range f.Imports {
@@ -155,6 +155,11 @@ func (c *checker) leakproofImportable() bool {
 		}
 	}
 	return false
+}
+
+// inTestFile reports whether pos is in a _test.go file.
+func (c *checker) inTestFile(pos token.Pos) bool {
+	return strings.HasSuffix(c.pass.Fset.File(pos).Name(), "_test.go")
 }
 
 // imports reports whether pkg imports path directly.

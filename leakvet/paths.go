@@ -2,6 +2,7 @@ package leakvet
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"slices"
@@ -28,7 +29,9 @@ const (
 // from reaches with every node classified stepNone, or nil if there is
 // none. A nil from starts at the function's entry. The return may be the
 // synthetic one cfg adds at the end of a body that falls off its end.
-func unreleasedReturn(g *cfg.CFG, from ast.Node, classify func(ast.Node) step) *ast.ReturnStmt {
+// constCond reports the value of a branch condition that is a constant, so
+// that the search does not follow the branch an if false never takes.
+func unreleasedReturn(g *cfg.CFG, from ast.Node, classify func(ast.Node) step, constCond func(ast.Expr) (bool, bool)) *ast.ReturnStmt {
 	var start *cfg.Block
 	var rest []ast.Node
 	if from == nil {
@@ -75,13 +78,42 @@ func unreleasedReturn(g *cfg.CFG, from ast.Node, classify func(ast.Node) step) *
 			if ret := b.Return(); ret != nil {
 				return ret
 			}
-			if ret := search(b.Succs); ret != nil {
+			if ret := search(feasible(b, constCond)); ret != nil {
 				return ret
 			}
 		}
 		return nil
 	}
-	return search(start.Succs)
+	return search(feasible(start, constCond))
+}
+
+// feasible returns the successors of b that a path can take: both of a
+// conditional block, unless its condition is a constant.
+func feasible(b *cfg.Block, constCond func(ast.Expr) (bool, bool)) []*cfg.Block {
+	if len(b.Succs) != 2 || len(b.Nodes) == 0 {
+		return b.Succs
+	}
+	cond, ok := b.Nodes[len(b.Nodes)-1].(ast.Expr)
+	if !ok {
+		return b.Succs
+	}
+	v, ok := constCond(cond)
+	switch {
+	case !ok:
+		return b.Succs
+	case v:
+		return b.Succs[:1]
+	}
+	return b.Succs[1:]
+}
+
+// constCond reports the value of a boolean constant expression.
+func (c *checker) constCond(e ast.Expr) (value, ok bool) {
+	tv, found := c.pass.TypesInfo.Types[e]
+	if !found || tv.Value == nil || tv.Value.Kind() != constant.Bool {
+		return false, false
+	}
+	return constant.BoolVal(tv.Value), true
 }
 
 // A pairing describes one resource: the sync type and the methods that take

@@ -18,6 +18,12 @@ type ref []types.Object
 
 func (r ref) equal(s ref) bool { return len(r) > 0 && slices.Equal(r, s) }
 
+// sameField reports whether r and s end in the same field, as x.mu and
+// y.mu do for two values x and y of one struct type.
+func (r ref) sameField(s ref) bool {
+	return len(r) > 1 && len(s) > 1 && r[len(r)-1] == s[len(s)-1]
+}
+
 // root returns the variable a ref starts from.
 func (r ref) root() types.Object { return r[0] }
 

@@ -50,6 +50,11 @@ type lockUses struct {
 	direct   []*siteStmt // unlock statements
 	deferred []*siteStmt // defer mu.Unlock() statements
 	opaque   bool        // an unlock the search cannot follow
+	// enteredHolding: the function's first use of the mutex releases it,
+	// so it is called with the lock held, and returning with it held
+	// again after re-taking it is its contract ("mu must be held").
+	enteredHolding bool
+	seen           bool // a take or release has been seen
 }
 
 // A siteStmt is a statement and the list it is in.
@@ -65,14 +70,30 @@ func checkLock(c *checker, cur inspector.Cursor, r ref, p pairing) {
 		return
 	}
 	uses := c.lockUses(fnCur.Node(), r, p)
-	if uses.opaque || len(uses.direct)+len(uses.deferred) == 0 {
+	if uses.opaque || len(uses.direct)+len(uses.deferred) == 0 || uses.enteredHolding {
 		return
+	}
+	// A defer registered before this Lock (as in Lock, defer Unlock, then
+	// Unlock and Lock again around a slow call) releases it on return.
+	for _, s := range uses.deferred {
+		if s.stmt.Pos() < lock.Pos() {
+			return
+		}
+	}
+	// The unlocks must be inside the block that takes the lock: one under
+	// another if (as in `if doLock { mu.Unlock() }` after `if doLock {
+	// mu.Lock() }`) answers a condition a path search cannot correlate.
+	block := cur.Parent().Node()
+	for _, s := range append(uses.direct, uses.deferred...) {
+		if !(block.Pos() <= s.stmt.Pos() && s.stmt.End() <= block.End()) {
+			return
+		}
 	}
 	g := c.cfgOf(fnCur.Node())
 	if g == nil {
 		return
 	}
-	ret := unreleasedReturn(g, lock, c.classifier(r, p))
+	ret := unreleasedReturn(g, lock, c.classifier(r, p), c.constCond)
 	if ret == nil || !slices.ContainsFunc(append(uses.direct, uses.deferred...), func(s *siteStmt) bool {
 		return s.stmt.Pos() > ret.Pos()
 	}) {
@@ -123,8 +144,11 @@ func (c *checker) lockUses(fn ast.Node, r ref, p pairing) lockUses {
 		case *ast.ExprStmt:
 			if c.syncCall(n.X, p.typ, p.take...).equal(r) {
 				u.takes++
+				u.seen = true
 			}
 			if c.syncCall(n.X, p.typ, p.release...).equal(r) {
+				u.enteredHolding = u.enteredHolding || !u.seen
+				u.seen = true
 				u.direct = append(u.direct, &siteStmt{n, stmtList(stack[len(stack)-1])})
 				return false
 			}
@@ -154,12 +178,15 @@ func (c *checker) takesIn(n ast.Node, r ref, p pairing) bool {
 	return found
 }
 
+// releasesIn reports whether n releases r, or the same field of another
+// value, as a deferred func(fs *fileStore) { fs.mu.Unlock() }(fs) does
+// through its parameter.
 func (c *checker) releasesIn(n ast.Node, r ref, p pairing) bool {
 	found := false
 	ast.Inspect(n, func(n ast.Node) bool {
-		if sel, ok := n.(*ast.SelectorExpr); ok && slices.Contains(p.release, sel.Sel.Name) &&
-			c.isSyncMethod(sel, p.typ) && c.recvRef(sel).equal(r) {
-			found = true
+		if sel, ok := n.(*ast.SelectorExpr); ok && slices.Contains(p.release, sel.Sel.Name) && c.isSyncMethod(sel, p.typ) {
+			s := c.recvRef(sel)
+			found = s.equal(r) || s.sameField(r)
 		}
 		return !found
 	})

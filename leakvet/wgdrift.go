@@ -3,13 +3,18 @@ package leakvet
 import (
 	"fmt"
 	"go/ast"
+	"go/types"
 	"slices"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
-var donePairing = pairing{"WaitGroup", nil, []string{"Done"}}
+var (
+	donePairing = pairing{"WaitGroup", nil, []string{"Done"}}
+	addPairing  = pairing{"WaitGroup", nil, []string{"Add"}} // for releasers: who calls Add
+)
 
 // checkWGDrift reports sync.WaitGroup counts that cannot match, in three
 // shapes:
@@ -255,6 +260,7 @@ func checkEarlyDone(c *checker, cur inspector.Cursor) {
 	var refs []ref
 	sites := make(map[string][]*siteStmt)
 	bad := make(map[string]bool)
+	adders := make(map[types.Object]bool)
 	ast.PreorderStack(body, nil, func(n ast.Node, stack []ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
@@ -266,22 +272,30 @@ func checkEarlyDone(c *checker, cur inspector.Cursor) {
 					refs = append(refs, r)
 				}
 				sites[k] = append(sites[k], &siteStmt{n, stmtList(stack[len(stack)-1])})
+				if slices.ContainsFunc(stack, isLoop) {
+					bad[k] = true // a Done per iteration answers an Add per iteration
+				}
 				return false
 			}
 		case *ast.CallExpr:
 			if r := c.syncCall(n, "WaitGroup", "Add", "Done"); r != nil {
 				bad[fmt.Sprint(r)] = true // an Add here, or a deferred Done
 			}
+			if fn := typeutil.StaticCallee(c.pass.TypesInfo, n); fn != nil {
+				for field := range c.releasers(addPairing)[fn] {
+					adders[field] = true // an Add in a method this calls
+				}
+			}
 		}
 		return true
 	})
 	for _, r := range refs {
 		k := fmt.Sprint(r)
-		if bad[k] || c.doneInClosure(body, r) {
+		if bad[k] || len(r) > 1 && adders[r[len(r)-1]] || c.doneInClosure(body, r) {
 			continue
 		}
 		g := c.cfgOf(fn)
-		ret := unreleasedReturn(g, nil, c.classifier(r, donePairing))
+		ret := unreleasedReturn(g, nil, c.classifier(r, donePairing), c.constCond)
 		if ret == nil || !slices.ContainsFunc(sites[k], func(s *siteStmt) bool { return s.stmt.Pos() > ret.Pos() }) {
 			continue
 		}

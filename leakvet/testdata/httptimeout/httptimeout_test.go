@@ -2,6 +2,7 @@ package httptimeout
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -36,4 +37,17 @@ func TestPoll(t *testing.T) {
 func TestPing(t *testing.T) {
 	url := harness.Hanging(t)
 	harness.Run(t, func() { ping(url, 3, time.Millisecond) })
+}
+
+// hammer requests the test's own server from many goroutines, as tests
+// do: test files are not reported.
+func hammer(url string, n int) {
+	for range n {
+		go func() {
+			resp, err := http.Get(url)
+			if err == nil {
+				resp.Body.Close()
+			}
+		}()
+	}
 }

@@ -209,3 +209,68 @@ func (q *queue) sweep() {
 		q.mu.Unlock()
 	}
 }
+
+// flushLocked is called with s.mu held, and returns with it held: it lets
+// the lock go around a slow call.
+func (s *server) flushLocked(c *conn) error {
+	s.mu.Unlock()
+	err := c.send("flush")
+	s.mu.Lock()
+	if s.closed {
+		return errClosed
+	}
+	return err
+}
+
+// match takes the lock only when asked to, and releases it under the same
+// condition.
+func (c *cache) match(key string, doLock bool) bool {
+	if doLock {
+		c.mu.Lock()
+	}
+	_, ok := c.items[key]
+	if doLock {
+		c.mu.Unlock()
+	}
+	return ok
+}
+
+// recoverState releases the lock in a deferred closure given the cache.
+func (c *cache) recoverState() error {
+	c.mu.Lock()
+	unlocked := false
+	defer func(c *cache) {
+		if !unlocked {
+			c.mu.Unlock()
+		}
+	}(c)
+	if c.items == nil {
+		return errors.New("no items")
+	}
+	c.mu.Unlock()
+	unlocked = true
+	return nil
+}
+
+// never's early return cannot happen.
+func (c *cache) never() {
+	c.mu.Lock()
+	if false {
+		return
+	}
+	c.mu.Unlock()
+}
+
+// install holds the lock throughout, with a deferred unlock, and lets it go
+// around a slow call.
+func (s *server) install(c *conn) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mu.Unlock()
+	err := c.send("install")
+	s.mu.Lock()
+	if s.closed {
+		return errClosed
+	}
+	return err
+}

@@ -245,3 +245,23 @@ func (r *countingReader) Close() error {
 	r.wg.Done()
 	return nil
 }
+
+type monitor struct{ wg sync.WaitGroup }
+
+func (m *monitor) start() { m.wg.Add(1) }
+
+// churn starts and stops a monitor until told to quit: each Done answers
+// the Add of its own iteration, and the return owes nothing.
+func churn(m *monitor, quit <-chan struct{}) {
+	go func() {
+		for {
+			select {
+			case <-quit:
+				return
+			default:
+			}
+			m.start()
+			m.wg.Done()
+		}
+	}()
+}
