@@ -1,4 +1,4 @@
-package main_test
+package leakvet_test
 
 import (
 	"bytes"
@@ -11,10 +11,13 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/leakproof/leakproof/leakvet/internal/cases"
 )
 
-// These tests run the leakvet command as users do: on its own, with -json,
-// with -fix, and under go vet, over a copy of the leakvet package's cases.
+// These tests run the command github.com/leakproof/leakproof/cmd/leakvet as
+// users do: on its own, with -json, with -fix, and under go vet, over a
+// copy of the cases.
 
 // fixedPackages are the cases' packages whose positive cases all have
 // fixes, and tests that fail (leak, hang or panic) until the fixes are
@@ -29,7 +32,7 @@ func TestFixedCasesDoNotLeak(t *testing.T) {
 		t.Skip("builds and tests a module in subprocesses")
 	}
 	bin := build(t)
-	dir := copyCases(t)
+	dir := cases.Copy(t)
 	goCmd(t, dir, "build", "./...")
 
 	out, err := goOut(dir, append([]string{"test", "-count=1", "-json"}, fixedPackages...)...)
@@ -74,7 +77,7 @@ func TestVetTool(t *testing.T) {
 		t.Skip("builds and vets a module in subprocesses")
 	}
 	bin := build(t)
-	dir := copyCases(t)
+	dir := cases.Copy(t)
 	cmd := exec.Command("go", "vet", "-vettool="+bin, "./nilchan", "./fanout", "./unlock", "./wgdrift", "./httptimeout", "./errgroup")
 	cmd.Dir = dir
 	cmd.Env = env()
@@ -103,7 +106,7 @@ func TestJSON(t *testing.T) {
 		t.Skip("builds and runs the command in subprocesses")
 	}
 	bin := build(t)
-	dir := copyCases(t)
+	dir := cases.Copy(t)
 	diags := leakvetJSON(t, bin, dir, "./...")
 	seen := make(map[string]int)
 	ignored := 0
@@ -174,47 +177,14 @@ func leakvetJSON(t *testing.T, bin, dir string, pkgs ...string) []diagnostic {
 func build(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "leakvet")
-	goCmd(t, ".", "build", "-o", bin, ".")
+	goCmd(t, ".", "build", "-o", bin, "../cmd/leakvet")
 	return bin
-}
-
-// copyCases copies the leakvet package's testdata module into a temporary
-// directory, its replace pointed at this repository.
-func copyCases(t *testing.T) string {
-	t.Helper()
-	src, err := filepath.Abs("../../leakvet/testdata")
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, _ := filepath.Abs("../..")
-	dst := t.TempDir()
-	err = filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if rel == "go.mod" {
-			b = bytes.ReplaceAll(b, []byte("=> ../.."), []byte("=> "+root))
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // leakproofErrgroupExists reports whether the module has its errgroup
 // package yet.
 func leakproofErrgroupExists(t *testing.T) bool {
-	_, err := os.Stat("../../errgroup")
+	_, err := os.Stat("../errgroup")
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		t.Fatal(err)
 	}
@@ -235,9 +205,9 @@ func packageFailed(out []byte, pkg string) bool {
 	}
 }
 
-func env() []string {
-	return append(os.Environ(), "GOFLAGS=-mod=mod", "GOWORK=off")
-}
+// env is the environment of the commands: cases.Copy has set GOFLAGS and
+// GOWORK for the test.
+func env() []string { return os.Environ() }
 
 func goOut(dir string, args ...string) ([]byte, error) {
 	cmd := exec.Command("go", args...)

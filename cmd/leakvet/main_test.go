@@ -1,9 +1,0 @@
-package main_test
-
-import (
-	"testing"
-
-	"github.com/leakproof/leakproof/leaktest"
-)
-
-func TestMain(m *testing.M) { leaktest.VerifyTestMain(m) }
