@@ -36,7 +36,7 @@ func (c *checker) fetchFix(goCur inspector.Cursor, call *ast.CallExpr) []analysi
 		return nil
 	}
 	get, ok := lit.Body.List[0].(*ast.AssignStmt)
-	sel := call.Fun.(*ast.SelectorExpr)
+	sel := ast.Unparen(call.Fun).(*ast.SelectorExpr)
 	if !ok || get.Tok != token.DEFINE || len(get.Lhs) != 2 || len(get.Rhs) != 1 || get.Rhs[0] != call ||
 		sel.Sel.Name != "Get" || len(call.Args) != 1 || !c.pure(call.Args[0], lit) {
 		return nil

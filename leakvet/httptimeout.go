@@ -100,7 +100,7 @@ func (c *checker) unboundedHTTP(call *ast.CallExpr, defaultBounded bool) string 
 	if fn.Name() == "Do" && !c.unboundedRequest(call.Args[0]) {
 		return ""
 	}
-	recv := call.Fun.(*ast.SelectorExpr).X
+	recv := ast.Unparen(call.Fun).(*ast.SelectorExpr).X
 	if c.isDefaultClient(recv) {
 		if defaultBounded {
 			return ""

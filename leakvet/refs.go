@@ -118,6 +118,11 @@ func (c *checker) syncCall(n ast.Node, typ string, names ...string) ref {
 	return c.recvRef(sel)
 }
 
+// recvText returns the source text of the receiver of a method call.
+func (c *checker) recvText(call ast.Expr) string {
+	return c.src(ast.Unparen(call.(*ast.CallExpr).Fun).(*ast.SelectorExpr).X)
+}
+
 // isMethodOf reports whether fn is a method of the named type pkg.typ.
 func isMethodOf(fn *types.Func, pkg, typ string) bool {
 	if fn.Pkg() == nil || fn.Pkg().Path() != pkg {

@@ -99,14 +99,14 @@ func checkLock(c *checker, cur inspector.Cursor, r ref, p pairing) {
 	}) {
 		return
 	}
-	mu := c.src(lock.X.(*ast.CallExpr).Fun.(*ast.SelectorExpr).X)
+	mu := c.recvText(lock.X)
 	take, release := p.take[0], p.release[0]
 	d := analysis.Diagnostic{
 		Pos: lock.Pos(),
 		End: lock.End(),
 		Message: fmt.Sprintf("%s.%s() is still held at the return on line %d, which skips the %s below it: "+
-			"every later %s.%s() blocks forever; defer %s.%s() right after the %s, or use lockx.%s, whose Do(func(){...}) cannot leave it held",
-			mu, take, c.line(ret.Pos()), release, mu, take, mu, release, take, lockxType(p)),
+			"every later %s.%s() blocks forever; defer %s.%s() right after the %s, or use %s, which cannot leave it held",
+			mu, take, c.line(ret.Pos()), release, mu, take, mu, release, take, lockxSection(p)),
 		Related: []analysis.RelatedInformation{{Pos: ret.Pos(), Message: "returns holding " + mu}},
 	}
 	if _, inLoop := innermostLoop(cur); !inLoop && uses.takes == 1 {
@@ -115,11 +115,15 @@ func checkLock(c *checker, cur inspector.Cursor, r ref, p pairing) {
 	c.report(catUnlock, d)
 }
 
-func lockxType(p pairing) string {
-	if p.typ == "Mutex" {
-		return "Mutex"
+// lockxSection names the lockx method that replaces the section.
+func lockxSection(p pairing) string {
+	switch {
+	case p.typ == "Mutex":
+		return "lockx.Mutex's Do(func(){...})"
+	case p.take[0] == "RLock":
+		return "lockx.RWMutex's RDo(func(){...})"
 	}
-	return "RWMutex"
+	return "lockx.RWMutex's Do(func(){...})"
 }
 
 // lockUses collects what fn does with the mutex r.
@@ -240,10 +244,7 @@ func (c *checker) deferUnlockFix(take ast.Stmt, deferText string, u lockUses) []
 		}
 		edits = append(edits, c.deleteStmt(s.stmt))
 	}
-	for _, s := range u.deferred {
-		if s.stmt.Pos() < take.Pos() {
-			return nil
-		}
+	for _, s := range u.deferred { // all after take: see checkLock
 		edits = append(edits, c.deleteStmt(s.stmt))
 	}
 	edits = append(edits, insert(c.lineEnd(take.End()), "\n"+c.indent(take.Pos())+deferText))

@@ -133,7 +133,7 @@ func checkAddCount(c *checker, cur inspector.Cursor, r ref, n int64) bool {
 	if total == n || total < n && waits == 0 {
 		return true
 	}
-	name := c.src(add.X.(*ast.CallExpr).Fun.(*ast.SelectorExpr).X)
+	name := c.recvText(add.X)
 	var msg string
 	switch {
 	case total == 0:
@@ -227,7 +227,7 @@ func checkAddSkip(c *checker, cur inspector.Cursor, r ref, n int64) {
 		if _, isRet := b.(*ast.ReturnStmt); isRet && local && !deferredWait || local && !waitsHere {
 			return
 		}
-		name := c.src(add.X.(*ast.CallExpr).Fun.(*ast.SelectorExpr).X)
+		name := c.recvText(add.X)
 		d := analysis.Diagnostic{
 			Pos: b.Pos(),
 			End: b.End(),
@@ -300,7 +300,7 @@ func checkEarlyDone(c *checker, cur inspector.Cursor) {
 			continue
 		}
 		done := sites[k][len(sites[k])-1].stmt
-		name := c.src(done.(*ast.ExprStmt).X.(*ast.CallExpr).Fun.(*ast.SelectorExpr).X)
+		name := c.recvText(done.(*ast.ExprStmt).X)
 		d := analysis.Diagnostic{
 			Pos: ret.Pos(),
 			End: ret.End(),

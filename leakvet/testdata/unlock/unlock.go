@@ -274,3 +274,14 @@ func (s *server) install(c *conn) error {
 	}
 	return err
 }
+
+// Clear is written with a parenthesized method value.
+func (c *cache) Clear() error {
+	(c.mu.Lock)() // want `c.mu.Lock\(\) is still held`
+	if c.items == nil {
+		return errClosed
+	}
+	clear(c.items)
+	c.mu.Unlock()
+	return nil
+}
