@@ -37,6 +37,12 @@
 // slice of functions; otherwise a buffer as long as the loop, so every send
 // completes whether or not it is received.
 //
+// The same leak with one goroutine is reported too: it sends once, and the
+// function receives only in one case of a select that can take another (a
+// timeout, ctx.Done(), a default) and never receives again. The fix is a
+// buffer of one. In a test, a select whose other cases fail the test is the
+// usual guard against a hang, and is not reported.
+//
 // # unlock
 //
 // A Lock or RLock of a sync.Mutex or sync.RWMutex with a path to a return

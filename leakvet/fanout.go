@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // checkFanout reports an unbuffered channel made in a function, sent on by
@@ -73,6 +74,7 @@ func (c *checker) isUnbufferedMake(call *ast.CallExpr) bool {
 
 // fanout is what checkFanoutChan learns about one channel.
 type fanout struct {
+	name    string              // the channel's
 	loop    ast.Stmt            // the loop starting the senders
 	senders map[*ast.GoStmt]int // plain sends in each sender's literal
 	looped  bool                // a sender sends inside a loop of its own
@@ -83,16 +85,17 @@ type fanout struct {
 	closes  int
 }
 
-// A recv is a receive (or a range over the channel) and the loops around
-// it in its function, innermost first.
+// A recv is a receive (or a range over the channel), the loops around it
+// in its function, innermost first, and the select it is a case of.
 type recv struct {
 	node  ast.Node
 	loops []ast.Stmt
+	sel   *ast.SelectStmt
 }
 
 func checkFanoutChan(c *checker, mkCur, fnCur inspector.Cursor, ch types.Object) {
 	mk := mkCur.Node().(*ast.CallExpr)
-	f := fanout{senders: make(map[*ast.GoStmt]int)}
+	f := fanout{name: ch.Name(), senders: make(map[*ast.GoStmt]int)}
 	escapes := false
 	info := c.pass.TypesInfo
 	ast.PreorderStack(fnBody(fnCur.Node()), nil, func(n ast.Node, stack []ast.Node) bool {
@@ -118,7 +121,10 @@ func checkFanoutChan(c *checker, mkCur, fnCur inspector.Cursor, ch types.Object)
 				break
 			}
 			loop := loopOf(stack, g)
-			if loop == nil || f.loop != nil && f.loop != loop || loop.Pos() <= mk.Pos() && mk.Pos() < loop.End() {
+			if loop != nil && loop.Pos() <= mk.Pos() && mk.Pos() < loop.End() {
+				loop = nil // a channel made afresh for each goroutine
+			}
+			if len(f.senders) > 0 && f.loop != loop {
 				escapes = true
 				break
 			}
@@ -136,13 +142,13 @@ func checkFanoutChan(c *checker, mkCur, fnCur inspector.Cursor, ch types.Object)
 					f.okVars = append(f.okVars, info.ObjectOf(id))
 				}
 			}
-			f.recvs = append(f.recvs, recv{p, loopsOf(stack)})
+			f.recvs = append(f.recvs, recv{p, loopsOf(stack), selectOf(stack, p)})
 		case *ast.RangeStmt:
 			if p.X != id || len(lits) > 0 {
 				escapes = true
 				break
 			}
-			f.recvs = append(f.recvs, recv{p, append([]ast.Stmt{p}, loopsOf(stack)...)})
+			f.recvs = append(f.recvs, recv{p, append([]ast.Stmt{p}, loopsOf(stack)...), nil})
 		case *ast.CallExpr:
 			if fn, ok := ast.Unparen(p.Fun).(*ast.Ident); !ok || fn.Name != "close" {
 				escapes = true
@@ -153,7 +159,11 @@ func checkFanoutChan(c *checker, mkCur, fnCur inspector.Cursor, ch types.Object)
 		}
 		return false
 	})
-	if escapes || f.loop == nil {
+	if escapes || len(f.senders) == 0 {
+		return
+	}
+	if f.loop == nil {
+		checkLoneSender(c, mkCur, &f)
 		return
 	}
 	// A receive repeated by a loop of its own (or by the senders' loop) is
@@ -175,7 +185,7 @@ func checkFanoutChan(c *checker, mkCur, fnCur inspector.Cursor, ch types.Object)
 			loops = append(loops, m)
 		}
 	}
-	name := ch.Name()
+	name := f.name
 	var why string
 	var exits []ast.Node
 	for _, m := range loops {
@@ -215,6 +225,85 @@ func checkFanoutChan(c *checker, mkCur, fnCur inspector.Cursor, ch types.Object)
 		d.SuggestedFixes = c.bufferFix(mkCur, fnCur, &f)
 	}
 	c.report(catFanout, d)
+}
+
+// checkLoneSender reports the other shape of the same leak: one goroutine
+// sends once on the unbuffered channel, and the function receives it only
+// in one case of a select that can take another (a timeout, ctx.Done(), a
+// default), after which nothing receives it. This is the most common leak
+// in Go code: the "timeout" pattern. The fix is a buffer of one.
+func checkLoneSender(c *checker, mkCur inspector.Cursor, f *fanout) {
+	if len(f.senders) != 1 || len(f.sends) != 1 || f.looped || f.guarded || f.closes > 0 || len(f.recvs) != 1 {
+		return
+	}
+	r := f.recvs[0]
+	if r.sel == nil || len(r.sel.Body.List) < 2 {
+		return
+	}
+	var g *ast.GoStmt
+	for g = range f.senders {
+	}
+	// A select repeated by a loop the goroutine is not in may receive on a
+	// later round.
+	if len(r.loops) > 0 && !(r.loops[0].Pos() <= g.Pos() && g.End() <= r.loops[0].End()) || g.Pos() > r.sel.Pos() {
+		return
+	}
+	// A test's select whose other cases fail the test leaks only once the
+	// test has failed: the usual guard against a hang, not a bug.
+	if c.otherCasesFailTest(r) {
+		return
+	}
+	mk := mkCur.Node().(*ast.CallExpr)
+	d := analysis.Diagnostic{
+		Pos: mk.Pos(),
+		End: mk.End(),
+		Message: fmt.Sprintf("the goroutine started on line %d sends once on unbuffered channel %s, which only one case of the select on line %d receives: "+
+			"when another case is taken, the sender blocks forever; give %s a buffer of 1",
+			c.line(g.Pos()), f.name, c.line(r.sel.Pos()), f.name),
+		Related:        []analysis.RelatedInformation{{Pos: f.sends[0].Pos(), Message: "blocks forever once the select has moved on"}},
+		SuggestedFixes: bufferEdit(mk, "1"),
+	}
+	c.report(catFanout, d)
+}
+
+// otherCasesFailTest reports whether every case of r's select other than
+// r's calls a method of package testing (t.Fatal, t.Errorf, b.Error...).
+func (c *checker) otherCasesFailTest(r recv) bool {
+	for _, s := range r.sel.Body.List {
+		cc := s.(*ast.CommClause)
+		if cc.Comm != nil && cc.Comm.Pos() <= r.node.Pos() && r.node.End() <= cc.Comm.End() {
+			continue
+		}
+		found := false
+		ast.Inspect(cc, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if fn, ok := typeutil.Callee(c.pass.TypesInfo, call).(*types.Func); ok && fn.Pkg() != nil &&
+					fn.Pkg().Path() == "testing" && fn.Signature().Recv() != nil {
+					found = true
+				}
+			}
+			return !found
+		})
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// selectOf returns the select statement whose case recv is the
+// communication of, or nil.
+func selectOf(stack []ast.Node, recv ast.Node) *ast.SelectStmt {
+	for i := len(stack) - 1; i >= 3; i-- {
+		if cc, ok := stack[i].(*ast.CommClause); ok {
+			if cc.Comm == nil || !(cc.Comm.Pos() <= recv.Pos() && recv.End() <= cc.Comm.End()) {
+				return nil
+			}
+			sel, _ := stack[i-2].(*ast.SelectStmt)
+			return sel
+		}
+	}
+	return nil
 }
 
 // loopsOf returns the loops in stack, innermost first.

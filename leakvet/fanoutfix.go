@@ -127,6 +127,11 @@ func (c *checker) bufferFix(mkCur, fnCur inspector.Cursor, f *fanout) []analysis
 	if size == "" {
 		return nil
 	}
+	return bufferEdit(mk, size)
+}
+
+// bufferEdit gives the channel mk makes a buffer of size.
+func bufferEdit(mk *ast.CallExpr, size string) []analysis.SuggestedFix {
 	var edit analysis.TextEdit
 	if len(mk.Args) == 1 {
 		edit = insert(mk.Rparen, ", "+size)

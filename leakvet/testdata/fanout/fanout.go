@@ -229,3 +229,56 @@ func lastOneOut(n int) {
 	}
 	<-done
 }
+
+// resolve gives up on a slow lookup; the lookup's goroutine then blocks on
+// its send forever.
+func resolve(ctx context.Context, name string) (string, error) {
+	addr := make(chan string) // want `the goroutine started on line \d+ sends once on unbuffered channel addr, which only one case of the select on line \d+ receives`
+	go func() {
+		addr <- lookup(ctx, name)
+	}()
+	select {
+	case a := <-addr:
+		return a, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// tryCheck does not wait at all when the check is not done yet.
+func tryCheck(path string) error {
+	errc := make(chan error) // want `sends once on unbuffered channel errc`
+	go func() { errc <- check(path) }()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil
+	}
+}
+
+// resolveDrained receives in its other case too.
+func resolveDrained(ctx context.Context, name string) string {
+	addr := make(chan string)
+	go func() { addr <- lookup(ctx, name) }()
+	select {
+	case a := <-addr:
+		return a
+	case <-ctx.Done():
+		return <-addr
+	}
+}
+
+// waitLogging keeps selecting until the answer comes.
+func waitLogging(ctx context.Context, name string, tick <-chan struct{}) string {
+	addr := make(chan string)
+	go func() { addr <- lookup(ctx, name) }()
+	for {
+		select {
+		case a := <-addr:
+			return a
+		case <-tick:
+			println("still waiting for", name)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package fanout
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/leakproof/leakproof/leaktest"
 	"leakvet.test/harness"
@@ -33,4 +34,29 @@ func TestSizesCancelled(t *testing.T) {
 
 func TestFirstTwo(t *testing.T) {
 	harness.Run(t, func() { firstTwo() })
+}
+
+func TestResolveCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	harness.Run(t, func() { resolve(ctx, "example.com") })
+}
+
+func TestTryCheck(t *testing.T) {
+	harness.Run(t, func() { tryCheck("a") })
+}
+
+// The usual guard against a hang in a test leaks only once the test has
+// failed: not reported.
+func TestGuarded(t *testing.T) {
+	done := make(chan bool)
+	go func() {
+		check("a")
+		done <- true
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("check hangs")
+	}
 }
