@@ -23,8 +23,8 @@ var Analyzer = &analysis.Analyzer{
 	Doc: `find goroutine leaks and deadlocks, and rewrite them onto leakproof
 
 leakvet reports six patterns, each under its own category: nilchan (a send
-or receive on a channel that is never made), fanout (goroutines started in a
-loop send on an unbuffered channel that is received fewer times), unlock (a
+or receive on a channel that is never made), fanout (goroutines send on an
+unbuffered channel that is received fewer times than they send), unlock (a
 Lock with a path to a return that skips the Unlock), wgdrift (WaitGroup
 counts that cannot match), httptimeout (a goroutine per loop iteration
 making an HTTP call with no timeout) and errgroup (an import of
