@@ -76,6 +76,7 @@ func TestCheckOptions(t *testing.T) {
 	go waitFor(release)
 }
 
+//leakvet:ignore nilchan the children leak on purpose, for leaktest to find
 func init() {
 	children["check: ignored but proven"] = func(t *testing.T) {
 		leaktest.Check(t, goleak.IgnoreTopFunction(waitForName))

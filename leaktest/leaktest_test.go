@@ -71,6 +71,7 @@ func failed(t *testing.T, out string, err error, mark, header string) report {
 // is alive, not garbage, so only goleak can see it.
 var parked = make(chan int)
 
+//leakvet:ignore nilchan the children leak on purpose, for leaktest to find
 func init() {
 	children["verify: reachable"] = func(*testing.T) {
 		go func() { <-parked }() // leak: verify: reachable

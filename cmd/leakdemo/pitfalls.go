@@ -34,6 +34,7 @@ var replicas = []func(context.Context) (string, error){
 	query(20*time.Millisecond, "slow"),
 }
 
+//leakvet:ignore fanout deliberate: the demo counts the goroutines the plain version leaves behind
 func fanOutPlain(ctx context.Context) string {
 	var answer string
 	for range 4 {
@@ -65,6 +66,7 @@ func fanOutLeakproof(ctx context.Context) (string, error) {
 	return answer, nil
 }
 
+//leakvet:ignore nilchan deliberate: the demo counts the goroutines the plain version leaves behind
 func nilSendPlain() {
 	// README: nil send before
 	var results chan int // never made
@@ -89,6 +91,7 @@ func nilSendLeakproof(ctx context.Context) error {
 	return gather(errs, 10, chanx.ErrNilChannel)
 }
 
+//leakvet:ignore nilchan deliberate: the demo counts the goroutines the plain version leaves behind
 func nilRecvPlain() {
 	// README: nil recv before
 	var results chan int // never made
@@ -127,6 +130,7 @@ func gather(errs <-chan error, n int, want error) error {
 
 var errNegative = errors.New("negative amount")
 
+//leakvet:ignore unlock deliberate: the demo counts the goroutines the plain version leaves behind
 func lockPlain() {
 	var (
 		mu    sync.Mutex
@@ -180,6 +184,7 @@ func lockLeakproof() (int, error) {
 	return got, nil
 }
 
+//leakvet:ignore wgdrift deliberate: the demo counts the goroutines the plain version leaves behind
 func waitGroupPlain() {
 	// README: wait group before
 	var wg sync.WaitGroup
@@ -218,6 +223,7 @@ func waitGroupLeakproof(ctx context.Context) (string, error) {
 	return err.Error(), nil
 }
 
+//leakvet:ignore httptimeout deliberate: the demo counts the goroutines the plain version leaves behind
 func tickPlain(url string, ticks int, every time.Duration) {
 	// README: tick before
 	client := &http.Client{} // like http.DefaultClient: no timeout
