@@ -131,7 +131,7 @@ func TestPanicValues(t *testing.T) {
 	})
 }
 
-func panicNil() error { panic(nil) } //lint:ignore SA2001 the nil panic is the test
+func panicNil() error { panic(nil) }
 func panicEOF() error { panic(io.EOF) }
 func panicInt() error { panic(42) }
 

@@ -66,11 +66,10 @@ const (
 )
 
 type op struct {
-	kind  opKind
-	task  int  // opGo, opTryGo: the new task; opRelease: the task released
-	ctx   bool // opGo, opTryGo: the task also returns ctx.Err() when ctx ends
-	n     int  // opSetLimit: the limit; opRelease: the outcome
-	child int  // opRelease with a spawn: the child's id
+	kind opKind
+	task int  // opGo, opTryGo: the new task; opRelease: the task released
+	ctx  bool // opGo, opTryGo: the task also returns ctx.Err() when ctx ends
+	n    int  // opSetLimit: the limit; opRelease: the outcome
 }
 
 // script is one random script; ops is filled while x/sync runs it (the

@@ -363,7 +363,7 @@ func TestFanOutPanicValues(t *testing.T) {
 				return group.First(context.Background(), fns...)
 			}
 			slow := func(ctx context.Context) (int, error) { <-ctx.Done(); return 0, ctx.Err() }
-			v := testenv.PanicValue(func() { call(slow, func(context.Context) (int, error) { panic(nil) }) }) //lint:ignore SA2001 the nil panic is the test
+			v := testenv.PanicValue(func() { call(slow, func(context.Context) (int, error) { panic(nil) }) })
 			if _, ok := v.(*runtime.PanicNilError); !ok {
 				t.Errorf("hedge=%v: panic(nil) re-raised as %#v", hedge, v)
 			}
