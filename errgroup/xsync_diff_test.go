@@ -321,11 +321,12 @@ type state struct {
 
 // choose picks the next op from what the x/sync run shows: Go only where a
 // limit lets it start some day, SetLimit only where x/sync and leakproof
-// agree (no task running, or a limit set, so both panic), and never a Wait
-// alongside a Go blocked on the limit. x/sync allows that, but a Go that
-// gets its slot from the last task panics with "WaitGroup is reused before
-// previous Wait has returned" (see TestXSyncWaitWithBlockedGo), and even
-// without the panic whether the Wait waits for that task is a race.
+// agree (no task running and n >= 0, or a limit set, so both panic), and
+// never a Wait alongside a Go blocked on the limit. x/sync allows that, but
+// a Go that gets its slot from the last task can panic with "sync:
+// WaitGroup is reused before previous Wait has returned", and on both
+// whether the Wait waits for that task is a race (see
+// TestWaitCoversGoBlockedOnLimit).
 func choose(rng *rand.Rand, nextID *int, st state) op {
 	pending, limit, running := st.pending, st.limit, st.running
 	for {
