@@ -140,7 +140,7 @@ func randomHedgeCase(rng *rand.Rand) hedgeCase {
 		c.ok = append(c.ok, rng.IntN(2) == 0)
 	}
 	if rng.IntN(4) == 0 {
-		c.cancelAt = time.Duration(rng.IntN(60)) * time.Millisecond
+		c.cancelAt = time.Duration(1+rng.IntN(60)) * time.Millisecond // not 0: a cancel at 0 races with the call
 	}
 	return c
 }
