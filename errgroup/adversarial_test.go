@@ -32,7 +32,6 @@ import (
 // count touches zero before that Go counts its task. Wait returns nil, the
 // task's error is lost, and WithContext's context is cancelled under it.
 func TestWaitCoversGoBlockedOnLimit(t *testing.T) {
-	t.Skip("bug: a Go blocked on the limit when Wait starts is not waited for (Wait returns before its task); see report")
 	synctest.Test(t, func(t *testing.T) {
 		g, ctx := errgroup.WithContext(context.Background())
 		g.SetLimit(1)
@@ -66,7 +65,6 @@ func TestWaitCoversGoBlockedOnLimit(t *testing.T) {
 // should panic while a Go or GoContext waits for a slot (as it does while
 // tasks run), or the waiter should see the new limit.
 func TestSetLimitWhileGoContextWaits(t *testing.T) {
-	t.Skip("bug: SetLimit while a GoContext waits under SetLimit(0) is accepted, and the waiter stays on the old limit until its ctx ends; see report")
 	synctest.Test(t, func(t *testing.T) {
 		var g errgroup.Group
 		g.SetLimit(0)

@@ -115,7 +115,7 @@ func TestBadArgumentsPanic(t *testing.T) {
 		release := make(chan struct{})
 		g.Go(func() error { <-release; return nil })
 		for _, n := range []int{-1, 0, 2} {
-			want := "errgroup: Group.SetLimit: called while 1 task is running"
+			want := "errgroup: Group.SetLimit: called while 1 task is running or waiting for a slot"
 			if got := testenv.PanicValue(func() { g.SetLimit(n) }); got != want {
 				t.Errorf("SetLimit(%d) with a task running: panic = %v, want %q", n, got, want)
 			}

@@ -25,11 +25,13 @@
 //     refuses and GoContext waits until its context ends, as in x/sync.
 //   - Go, TryGo and GoContext panic at the call when f is nil, rather than
 //     crash the process from a new goroutine.
-//   - SetLimit panics while tasks run, whatever the old and new limits;
-//     x/sync lets it through when no limit was set, or when n is negative.
+//   - SetLimit panics while tasks run or a Go waits for a slot, whatever
+//     the old and new limits; x/sync lets it through when no limit was
+//     set, or when n is negative.
 //   - Go and Wait may be called in any order, from tasks too: a Wait also
-//     waits for tasks started while it waits. x/sync requires the first Go
-//     before Wait, as [sync.WaitGroup] does.
+//     waits for tasks started while it waits, and for the task of a Go
+//     that was still waiting for a slot when Wait began. x/sync requires
+//     the first Go before Wait, as [sync.WaitGroup] does.
 //   - In checked mode (built with -race or -tags lockxcheck), Wait or Stop
 //     called from one of the group's own tasks panics, saying it can never
 //     return, instead of hanging.

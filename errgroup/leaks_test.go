@@ -124,7 +124,10 @@ func TestBeforePanicCrashes(t *testing.T) {
 		t.Skip("runs a child process")
 	}
 	stdout, stderr, err := testenv.RunChild(t, "TestChild", "panic-before")
-	if err == nil || strings.Contains(stdout, "survived") || !strings.Contains(stderr, "panic: runtime error: index out of range") {
+	// stdout may still say the server survived: x/sync's deferred done runs
+	// as the panic unwinds, so the handler can answer before the process
+	// dies. The exit status and the panic on stderr are what prove it.
+	if err == nil || !strings.Contains(stderr, "panic: runtime error: index out of range") {
 		t.Errorf("child: %v, want it to die of the task's panic; stdout:\n%s\nstderr:\n%s", err, stdout, stderr)
 	}
 }

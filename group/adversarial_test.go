@@ -198,7 +198,6 @@ func TestWaitContextEndedCtxNothingPending(t *testing.T) {
 // first, name the old line instead of the fresh one. It shows about once in
 // a few hundred to a few thousand rounds, more under -race.
 func TestDriftReportRightAfterWait(t *testing.T) {
-	t.Skip("bug: a Done still retiring an Add line after Wait returned makes the next drift report list a matched line; see report")
 	deadline := time.Now().Add(time.Second)
 	for round := 0; time.Now().Before(deadline); round++ {
 		var g group.Group

@@ -32,7 +32,7 @@ func codePtr(f any) uintptr { return reflect.ValueOf(f).Pointer() }
 //
 // Tasks are keyed by the function they run, not by the line of the Go call:
 // a pc per Go call (runtime.Callers) would cost more than the goroutine's
-// start, while the code pointer is two loads. The pc of the Go call is taken
+// start, while the code pointer is a few nanoseconds (see codePtr). The pc of the Go call is taken
 // only the first time a group sees a function, and turned into file:line
 // only when a DriftError is built. So a closure literal, written on its Go
 // line, is reported there, and a named function started from several lines
@@ -103,9 +103,30 @@ func (g *Group) drift(err error) *DriftError {
 	}
 	adds, tasks := int64(s>>addShift), int64((s>>1)&taskMax)
 	d := &DriftError{Pending: int(adds + tasks), Err: err}
+	// A Done takes its unit off the state before it takes it off a line,
+	// oldest first, so lines may still hold units the state has already
+	// let go (and a Wait may have returned for): drop those, oldest first,
+	// as the Dones in flight will.
+	var lines []*site
+	var counts []int64
+	sum := int64(0)
 	for x := &g.adds; x != nil; x = x.next.Load() {
 		if n := x.n.Load(); n > 0 {
-			d.Adds = append(d.Adds, addReport(x.key.Load(), n))
+			lines, counts = append(lines, x), append(counts, n)
+			sum += n
+		}
+	}
+	for i := range counts {
+		drop := min(counts[i], sum-adds)
+		if drop <= 0 {
+			break
+		}
+		counts[i] -= drop
+		sum -= drop
+	}
+	for i, x := range lines {
+		if counts[i] > 0 {
+			d.Adds = append(d.Adds, addReport(x.key.Load(), counts[i]))
 		}
 	}
 	others := int64(0)
@@ -145,15 +166,16 @@ func taskReport(s *site, n int64) Site {
 // while work is pending: how much, and the lines that added it.
 type DriftError struct {
 	// Pending is the work not finished: Adds not yet matched by Done, plus
-	// tasks started by Go still running.
+	// tasks started by Go still running or waiting for a slot.
 	Pending int
 	// Adds lists the lines whose Adds are not yet matched by Done, oldest
 	// first, with how many each. Done cannot say which Add it answers, so
 	// Dones are counted against the oldest lines first.
 	Adds []Site
 	// Tasks lists, by the function they run, the tasks started by Go,
-	// GoContext or TryGo that have not returned, each at the line of the
-	// first Go call that started that function.
+	// GoContext or TryGo that have not returned (or whose Go is still
+	// waiting for a slot), each at the line of the first Go call that
+	// started that function.
 	Tasks []Site
 	// Err is the context's error.
 	Err error

@@ -26,21 +26,24 @@ func init() {
 // between them and the user's Go line.
 
 func (g *Group) goErr(f func() error) bool {
+	if g.sem != nil && cap(g.sem) == 0 {
+		return false // SetLimit(0): the wait for a slot would never end
+	}
+	s := g.taskSite(codePtr(f), 1)
+	g.count(s) // before the wait for a slot, as in Go
 	if g.sem != nil {
-		if cap(g.sem) == 0 {
-			return false // SetLimit(0): the wait for a slot would never end
-		}
 		g.sem <- struct{}{}
 	}
-	g.startErr(f, g.taskSite(codePtr(f), 1))
+	g.startErr(f, s)
 	return true
 }
 
 func (g *Group) goContextErr(ctx context.Context, f func() error) error {
-	if err := g.acquire(ctx); err != nil {
+	s := g.taskSite(codePtr(f), 1)
+	if err := g.acquire(ctx, s); err != nil {
 		return err
 	}
-	g.startErr(f, g.taskSite(codePtr(f), 1))
+	g.startErr(f, s)
 	return nil
 }
 
@@ -48,7 +51,9 @@ func (g *Group) tryGoErr(f func() error) bool {
 	if !g.tryAcquire() {
 		return false
 	}
-	g.startErr(f, g.taskSite(codePtr(f), 1))
+	s := g.taskSite(codePtr(f), 1)
+	g.count(s)
+	g.startErr(f, s)
 	return true
 }
 
@@ -73,7 +78,6 @@ func (g *Group) waitContextErr(ctx context.Context) error {
 // closure per task. It is not folded into start, whose closure would then
 // capture a word more for every task.
 func (g *Group) startErr(f func() error, s *site) {
-	g.count(s)
 	go func() {
 		defer g.taskDone(s, g.enter(s))
 		if err := f(); err != nil {

@@ -87,8 +87,8 @@ func (g *Group) Stop() {
 // Add takes no slot.
 //
 // SetLimit panics if n is 0, since a group that can run nothing would block
-// Go forever, and if tasks are running, since they hold slots of the old
-// limit.
+// Go forever, and if tasks are running or a Go or GoContext is waiting for a
+// slot, since they hold or wait for slots of the old limit.
 func (g *Group) SetLimit(n int) {
 	if n == 0 {
 		panic("group: Group.SetLimit: n is 0: a group that can run nothing would block Go forever")
@@ -104,7 +104,7 @@ func (g *Group) setLimit(n int, method string) {
 		if running == 1 {
 			are = "1 task is"
 		}
-		panic(fmt.Sprintf("%s: called while %s running", method, are))
+		panic(fmt.Sprintf("%s: called while %s running or waiting for a slot", method, are))
 	}
 	if n < 0 {
 		g.sem = nil
@@ -126,10 +126,15 @@ func (g *Group) Go(f func()) {
 	if f == nil {
 		panic("group: Group.Go: nil func")
 	}
+	s := g.taskSite(codePtr(f), 0)
+	// Counted before the wait for a slot: a Wait that begins while Go
+	// waits waits for this task too, and SetLimit refuses to swap the
+	// semaphore Go waits on.
+	g.count(s)
 	if g.sem != nil {
 		g.sem <- struct{}{}
 	}
-	g.start(f, g.taskSite(codePtr(f), 0))
+	g.start(f, s)
 }
 
 // GoContext is Go with a way out of the wait for a slot: if ctx ends first,
@@ -142,10 +147,11 @@ func (g *Group) GoContext(ctx context.Context, f func()) error {
 	if f == nil {
 		panic("group: Group.GoContext: nil func")
 	}
-	if err := g.acquire(ctx); err != nil {
+	s := g.taskSite(codePtr(f), 0)
+	if err := g.acquire(ctx, s); err != nil {
 		return err
 	}
-	g.start(f, g.taskSite(codePtr(f), 0))
+	g.start(f, s)
 	return nil
 }
 
@@ -158,19 +164,25 @@ func (g *Group) TryGo(f func()) bool {
 	if !g.tryAcquire() {
 		return false
 	}
-	g.start(f, g.taskSite(codePtr(f), 0))
+	s := g.taskSite(codePtr(f), 0)
+	g.count(s)
+	g.start(f, s)
 	return true
 }
 
-// acquire takes a slot, if there is a limit, unless ctx ends first.
-func (g *Group) acquire(ctx context.Context) error {
+// acquire counts a task at s, then takes a slot if there is a limit,
+// unless ctx ends first: then the task is uncounted and never runs. As in
+// Go, the task is counted before the wait.
+func (g *Group) acquire(ctx context.Context, s *site) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	g.count(s)
 	if g.sem != nil {
 		select {
 		case g.sem <- struct{}{}:
 		case <-ctx.Done():
+			g.uncount(s)
 			return ctx.Err()
 		}
 	}
@@ -178,6 +190,7 @@ func (g *Group) acquire(ctx context.Context) error {
 }
 
 // tryAcquire takes a slot, if there is a limit, only if one is free now.
+// It need not count the task first, as acquire does: it never waits.
 func (g *Group) tryAcquire() bool {
 	if g.sem != nil {
 		select {
@@ -189,10 +202,10 @@ func (g *Group) tryAcquire() bool {
 	return true
 }
 
-// start runs f as a task counted at s. The goroutine's closure is the one
-// allocation of a task: it captures three words, as x/sync/errgroup's does.
+// start runs f as a task already counted at s. The goroutine's closure is
+// the one allocation of a task: it captures three words, as
+// x/sync/errgroup's does.
 func (g *Group) start(f func(), s *site) {
-	g.count(s)
 	go func() {
 		defer g.taskDone(s, g.enter(s))
 		f()
@@ -221,6 +234,11 @@ func (g *Group) taskDone(s *site, id uint64) {
 	if g.sem != nil {
 		<-g.sem
 	}
+	g.uncount(s)
+}
+
+// uncount takes a task off the count, waking waiters if it was the last.
+func (g *Group) uncount(s *site) {
 	if s != nil {
 		s.n.Add(-1)
 	}
@@ -292,13 +310,13 @@ func (g *Group) retire(n uint64, delta int) {
 			// least what this retire took from the state; retry if a
 			// racing retire got there first.
 			for s := &g.adds; s != nil && left > 0; s = s.next.Load() {
-				c := s.n.Load()
-				if c <= 0 {
-					continue
-				}
-				take := min(c, left)
-				if s.n.CompareAndSwap(c, c-take) {
-					left -= take
+				// Retry a line that changed under us rather than move on:
+				// Dones are counted against the oldest lines first.
+				for c := s.n.Load(); c > 0 && left > 0; c = s.n.Load() {
+					take := min(c, left)
+					if s.n.CompareAndSwap(c, c-take) {
+						left -= take
+					}
 				}
 			}
 		}
@@ -338,7 +356,8 @@ func (g *Group) wake(s uint64) {
 }
 
 // Wait blocks until all work added by Add is matched by Done and every task
-// started by Go has returned. If the Group was made by [WithContext], Wait
+// started by Go has returned, including the task of a Go that is waiting
+// for a slot. If the Group was made by [WithContext], Wait
 // then cancels its context. If a task panicked, Wait re-raises the first
 // such panic as a [*PanicError], once: a Wait after it does not.
 //

@@ -257,7 +257,7 @@ func TestSetLimitWhileRunningPanics(t *testing.T) {
 		release := make(chan struct{})
 		g.Go(func() { <-release })
 		v, _ := testenv.PanicValue(func() { g.SetLimit(2) }).(string)
-		if v != "group: Group.SetLimit: called while 1 task is running" {
+		if v != "group: Group.SetLimit: called while 1 task is running or waiting for a slot" {
 			t.Errorf("panic = %q", v)
 		}
 		// Work counted with Add holds no slot, so it does not stop SetLimit.

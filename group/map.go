@@ -75,6 +75,7 @@ func mapLimit[T, R any](name string, ctx context.Context, in []T, limit int, fn 
 	work := r.work
 	for range workers {
 		// No site: nobody asks this group for a drift report.
+		r.g.count(nil)
 		r.g.startErr(work, nil)
 	}
 	r.g.waitAll()

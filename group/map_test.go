@@ -238,8 +238,13 @@ func TestMapGoexitFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var started atomic.Int64
 		out, err := group.Map(context.Background(), make([]int, 100), 2, func(ctx context.Context, _ int) (int, error) {
-			if started.Add(1) == 3 {
+			switch n := started.Add(1); {
+			case n == 3:
 				runtime.Goexit()
+			case n > 3:
+				// Without this the other worker may finish every element
+				// before the Goexit's failure cancels the run.
+				<-ctx.Done()
 			}
 			return 1, nil
 		})
