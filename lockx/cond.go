@@ -89,7 +89,9 @@ func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f 
 	if checkmode.On {
 		defer l.check.acquire(method, exclusive).done()
 	}
-	if err := l.lockContext(ctx); err != nil {
+	// Not lockContext: its compare-and-swap expects a lock with no flag
+	// set, and while DoWhen waiters sleep, condsQueued is.
+	if err := l.lockSlow(ctx, nil); err != nil {
 		return err
 	}
 	var w *waiter // made on the first false cond

@@ -122,7 +122,8 @@ func (l *rwlock) unlockQuiet() {
 	}
 }
 
-// lockSlow takes the lock for writing after the fast path failed. It gives
+// lockSlow takes the lock for writing after the fast path failed, or
+// instead of it (DoWhen's first attempt starts with a load). It gives
 // up when ctx ends, returning ctx.Err(); Do passes context.Background,
 // which never does. w is nil, or a waiter of this goroutine's to queue
 // with, in no queue.
