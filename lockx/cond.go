@@ -68,13 +68,18 @@ func (m *RWMutex) DoWhen(ctx context.Context, cond func() bool, f func()) error 
 // keeps cond where it came from, and pays with a wake-up per waiter per
 // change.
 //
-// The wake-ups go one at a time, like a baton. A release after a change
-// marks every waiter in conds stale and gives the first its turn, unless a
-// turn is out already (turnOut). The waiter with the turn competes for the
-// lock like a newcomer, rather than being handed it asleep, which would
-// leave the lock idle until the waiter runs. If its cond is false it goes
-// to the back of conds, not stale, and passes the turn to the next stale
-// waiter; if true, it runs f, and f's release, a change, ends its turn and
+// The wake-ups go one at a time, like a baton. A waiter whose cond is
+// false records the lock's gen, the count of changes, and sleeps in conds;
+// it is stale once gen has moved on. A release after a change gives the
+// first waiter in conds its turn, unless a turn is out already (turnOut).
+// A release that finds a turn out does nothing more: the turn's holder has
+// not looked yet, since it looks holding the lock, and when it looks it
+// sees this change, and compares the waiters behind it with a gen that
+// counts it. The waiter with the turn competes for the lock like a
+// newcomer, rather than being handed it asleep, which would leave the lock
+// idle until the waiter runs. If its cond is false it goes to the back of
+// conds, not stale, and passes the turn to the next waiter if that one is
+// stale; if true, it runs f, and f's release, a change, ends its turn and
 // gives the next waiter one. So after a change every waiter looks once, in
 // the order they queued, and only one at a time is woken to look.
 func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f func()) error {
@@ -84,7 +89,9 @@ func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f 
 	if checkmode.On {
 		defer l.check.acquire(method, exclusive).done()
 	}
-	if err := l.lockContext(ctx); err != nil {
+	// Not lockContext: its compare-and-swap expects a lock with no flag
+	// set, and while DoWhen waiters sleep, condsQueued is.
+	if err := l.lockSlow(ctx, nil); err != nil {
 		return err
 	}
 	var w *waiter // made on the first false cond
@@ -102,6 +109,7 @@ func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f 
 			// only a writer's release, which must wait for this one, looks
 			// at it. Ending it in the release saves an atomic operation.
 			w.turn = false
+			l.gen++
 			if s := l.state.Add(-(writer | turnOut)); s != 0 {
 				l.unlockSlow(s)
 			}
@@ -135,7 +143,7 @@ func (l *rwlock) awaitChange(ctx context.Context, w *waiter) error {
 		w.turn = false
 		next = l.takeTurn()
 	}
-	w.stale = false
+	w.gen = l.gen
 	l.conds.pushBack(w, awaiting)
 	// Release l, flag conds and pass the turn in one atomic operation: on
 	// a lock the waker is hammering, each costs a cache-line round trip.
@@ -172,45 +180,46 @@ func (l *rwlock) awaitChange(ctx context.Context, w *waiter) error {
 	return ctx.Err()
 }
 
-// changed tells l's DoWhen waiters that the state may have changed: it
-// marks them stale and returns the first, to wake, unless a turn is out
-// already. l.qmu must be held.
-func (l *rwlock) changed() *waiter {
-	for w := l.conds.head; w != nil; w = w.next {
-		w.stale = true
-		if w.next == l.conds.head {
+// nextTurn takes the head of l.conds out and gives it its turn, unless a
+// turn is out already. It returns the waiter to signal once l.qmu, which
+// must be held, is released.
+//
+// Its callers, a release after a change and a turn given up, do not hold
+// l, so cannot read gen: they give the head its turn whether or not it is
+// stale. It nearly always is: it queued before the change, unless every
+// waiter queued before it left in the moment since. A needless look costs
+// a wake-up; a missed one would lose it.
+func (l *rwlock) nextTurn() *waiter {
+	h := l.conds.head
+	if h == nil {
+		return nil
+	}
+	for {
+		s := l.state.Load()
+		if s&turnOut != 0 {
+			// Another release gave a turn since this one's: its holder
+			// looks after both changes.
+			return nil
+		}
+		next := s | turnOut
+		if l.conds.last(h) {
+			next &^= condsQueued
+		}
+		if l.state.CompareAndSwap(s, next) {
 			break
 		}
 	}
-	if l.state.Load()&turnOut != 0 {
-		return nil
-	}
-	return l.nextTurn()
+	l.conds.remove(h)
+	h.status, h.turn = rechecking, true
+	return h
 }
 
-// nextTurn takes the head of l.conds out, and gives it its turn, if it has
-// a change to look at. No turn may be out. l.qmu must be held.
-func (l *rwlock) nextTurn() *waiter {
-	w := l.takeTurn()
-	if w != nil {
-		for {
-			s := l.state.Load()
-			next := s | turnOut
-			if l.conds.head == nil {
-				next &^= condsQueued
-			}
-			if l.state.CompareAndSwap(s, next) {
-				break
-			}
-		}
-	}
-	return w
-}
-
-// takeTurn is nextTurn for a caller that sets the flags itself.
+// takeTurn is nextTurn for the turn's holder, which holds l: it gives the
+// head of l.conds the turn only if it is stale, and sets the flags itself,
+// in its release.
 func (l *rwlock) takeTurn() *waiter {
 	w := l.conds.head
-	if w == nil || !w.stale {
+	if w == nil || w.gen == l.gen {
 		return nil
 	}
 	l.conds.remove(w)

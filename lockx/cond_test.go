@@ -154,6 +154,55 @@ func TestDoWhenOrder(t *testing.T) {
 	}
 }
 
+// TestDoWhenChangesWhileTurnOut: changes that come while a waiter is out
+// to look at an earlier one are not lost. Releases that find a turn out
+// leave it to the turn's holder, which looks after them and passes the
+// turn on to the waiters behind it that have not seen them, even though
+// its own cond is false; and no waiter looks twice for one change.
+func TestDoWhenChangesWhileTurnOut(t *testing.T) {
+	for _, changes := range []int{2, 5} {
+		t.Run(fmt.Sprint(changes, " changes"), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := lockx.NewGuarded(0)
+				var (
+					evals [3]atomic.Int32
+					ran   [3]atomic.Bool
+					wg    sync.WaitGroup
+				)
+				want := [3]int{1000, changes, changes} // the first waiter's turn finds its cond false
+				for i := range 3 {
+					wg.Go(func() {
+						g.DoWhen(context.Background(),
+							func(n *int) bool { evals[i].Add(1); return *n >= want[i] },
+							func(*int) { ran[i].Store(true) })
+					})
+					synctest.Wait()
+				}
+				// Back to back: the first release gives the first waiter its
+				// turn, and the next ones most often find that turn still out.
+				for range changes {
+					g.Do(func(n *int) { *n++ })
+				}
+				synctest.Wait()
+				if ran[0].Load() || !ran[1].Load() || !ran[2].Load() {
+					t.Errorf("after the changes, ran = %v %v %v, want false true true", ran[0].Load(), ran[1].Load(), ran[2].Load())
+				}
+				for i := range 3 {
+					// One look at the start, and at most one for each change.
+					if n := evals[i].Load(); n < 2 || n > int32(changes)+1 {
+						t.Errorf("waiter %d: cond evaluated %d times, want 2 to %d", i, n, changes+1)
+					}
+				}
+				g.Do(func(n *int) { *n = want[0] })
+				wg.Wait()
+				if err := lockx.GuardedIdle(g); err != nil {
+					t.Error(err)
+				}
+			})
+		})
+	}
+}
+
 // TestDoWhenCancel: a DoWhen given up, while asleep for a change or while
 // queued for the lock after one, returns ctx.Err(), runs no f, and leaves
 // nothing behind.

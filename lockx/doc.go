@@ -86,7 +86,7 @@
 // waiting for a lockx lock inside a testing/synctest bubble is durably
 // blocked: fake time advances, DoContext and DoWhen timeouts fire, and a
 // deadlock is reported at once instead of hanging. (A goroutine waiting in
-// sync.Mutex.Lock or sync.Cond.Wait is not durably blocked.) As with
+// sync.Mutex.Lock is not durably blocked.) As with
 // channels, a lock used inside a bubble must not also be used from outside
 // it: a release from outside that reaches a waiter inside stops the
 // program with the runtime's fatal error for a send on a bubble's channel

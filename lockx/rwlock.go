@@ -14,6 +14,13 @@ type rwlock struct {
 	check lockCheck // checked mode only; zero-size, and first so it adds no padding
 
 	state atomic.Int64
+	// gen counts the critical sections that may have changed the state:
+	// each writer's release but a quiet one adds one. Only a writer holding
+	// the lock reads or writes it, so it costs a release one increment on a
+	// cache line the release writes anyway, and no atomic operation. A
+	// DoWhen waiter records gen when its cond is false; it is stale, and
+	// owed a look, once gen has moved on.
+	gen uint64
 	// qmu guards the queues and every change to the flags but writer and
 	// writerWoken. It is held only for a few instructions at a time, never
 	// while anyone waits for the lock.
@@ -101,6 +108,7 @@ func (l *rwlock) tryLock() bool {
 // unlock releases a writer after a critical section that may have changed
 // the state guarded by the lock, so DoWhen waiters look again.
 func (l *rwlock) unlock() {
+	l.gen++
 	if s := l.state.Add(-writer); s != 0 {
 		l.unlockSlow(s)
 	}
@@ -114,7 +122,8 @@ func (l *rwlock) unlockQuiet() {
 	}
 }
 
-// lockSlow takes the lock for writing after the fast path failed. It gives
+// lockSlow takes the lock for writing after the fast path failed, or
+// instead of it (DoWhen's first attempt starts with a load). It gives
 // up when ctx ends, returning ctx.Err(); Do passes context.Background,
 // which never does. w is nil, or a waiter of this goroutine's to queue
 // with, in no queue.
@@ -225,34 +234,41 @@ func (l *rwlock) spin(awoke bool) bool {
 	return false
 }
 
-// unlockSlow finishes an unlock that left state s.
+// unlockSlow finishes an unlock that left state s. It is not inlined, so
+// that unlock is.
+//
+//go:noinline
 func (l *rwlock) unlockSlow(s int64) { l.releaseSlow(s, true) }
 
 // releaseSlow finishes a writer's release that left state s, after a
 // critical section that may have changed the state or not. Most releases
-// under contention find a woken writer already competing, or nobody queued,
-// and have nothing more to do; only a release that must let readers in,
-// wake a writer, hand one the lock, or tell DoWhen waiters of a change
-// takes the queue mutex.
+// under contention find a woken writer already competing, or nobody
+// queued, and a DoWhen waiter already out to look at the change, and have
+// nothing more to do; only a release that must let readers in, wake a
+// writer, hand one the lock, or give a DoWhen waiter its turn takes the
+// queue mutex.
 func (l *rwlock) releaseSlow(s int64, changed bool) {
 	if s&writer != 0 {
 		panic("lockx: internal error: release of a lock not held for writing")
 	}
-	changed = changed && s&condsQueued != 0
-	if !changed && s&(starving|readersQueued) == 0 && (s&writersQueued == 0 || s&writerWoken != 0) {
+	// A turn out (turnOut) has not been taken up yet: its holder evaluates
+	// its cond after this release, and compares the waiters behind it with
+	// a gen that counts this change. See doWhen.
+	turn := changed && s&(condsQueued|turnOut) == condsQueued
+	if !turn && s&(starving|readersQueued) == 0 && (s&writersQueued == 0 || s&writerWoken != 0) {
 		return
 	}
-	var turn *waiter
+	var t *waiter
 	l.qmu.Lock()
 	in := l.admit(true)
-	if changed {
-		turn = l.changed()
+	if turn {
+		t = l.nextTurn()
 	}
 	h := l.wake()
 	l.qmu.Unlock()
 	signalAll(in)
 	h.signal()
-	turn.signal()
+	t.signal()
 }
 
 // wake gives the writers' queue's head what a release owes it, unless
@@ -318,7 +334,7 @@ func (l *rwlock) abandon(w *waiter) {
 			l.state.And(^int64(condsQueued))
 		}
 	case rechecking:
-		// Out of every queue, with a turn its caller ends.
+		// Out of every queue, with a turn awaitChange ends.
 	case woken:
 		l.state.Add(-writerWoken) // only w, which holds it, clears writerWoken now
 	case granted:
