@@ -590,6 +590,46 @@ func BenchmarkProducerConsumerSyncCond(b *testing.B) {
 		})
 }
 
+// BenchmarkProducerConsumerSyncCondBroadcast is the sync.Cond version with
+// DoWhen's semantics: one condition variable for every waiter, and every
+// change wakes them all to look again. It is what a sync.Cond user writes
+// when the waiters wait for different things and a Signal could wake the
+// wrong one.
+func BenchmarkProducerConsumerSyncCondBroadcast(b *testing.B) {
+	var q struct {
+		mu      sync.Mutex
+		changed sync.Cond
+		queue
+	}
+	q.changed.L = &q.mu
+	benchProducerConsumer(b,
+		func(item int) {
+			q.mu.Lock()
+			for !q.notFull() {
+				q.changed.Wait()
+			}
+			q.push(item)
+			q.changed.Broadcast()
+			q.mu.Unlock()
+		},
+		func() bool {
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			for !q.ready() {
+				q.changed.Wait()
+			}
+			_, ok := q.pop()
+			q.changed.Broadcast()
+			return !ok
+		},
+		func() {
+			q.mu.Lock()
+			q.done = true
+			q.changed.Broadcast()
+			q.mu.Unlock()
+		})
+}
+
 func benchProducerConsumer(b *testing.B, put func(int), take func() (done bool), finish func()) {
 	b.ReportAllocs()
 	var pwg, cwg sync.WaitGroup
