@@ -840,3 +840,107 @@ func TestTimeoutsOnFakeTime(t *testing.T) {
 		})
 	}
 }
+
+// TestDoWhenKubernetes26980 ports the GoKer kernel kubernetes26980: a
+// listener's pop holds its lock while it waits, first on a sync.Cond for a
+// notification, then on the stop channel; once a notification is pending
+// it waits for stop with the lock held, and add, or anyone else, blocks on
+// the lock for good. With DoWhen, pop waits for a notification without the
+// lock, takes it with the lock, and waits for stop outside any critical
+// section: the lock is free between, and stop ends either wait.
+func TestDoWhenKubernetes26980(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		type listener struct{ pending lockx.Guarded[[]int] }
+		add := func(l *listener, n int) { l.pending.Do(func(p *[]int) { *p = append(*p, n) }) }
+		var popped []int
+		pop := func(ctx context.Context, l *listener) {
+			var n int
+			err := l.pending.DoWhen(ctx, func(p *[]int) bool { return len(*p) > 0 }, func(p *[]int) {
+				n, *p = (*p)[0], (*p)[1:]
+			})
+			if err != nil {
+				return
+			}
+			popped = append(popped, n)
+			<-ctx.Done() // the kernel's select on stopCh, now without the lock
+		}
+		l := new(listener)
+		ctx, stop := context.WithCancel(context.Background())
+		add(l, 1)
+		done := make(chan struct{})
+		go func() { defer close(done); pop(ctx, l) }()
+		synctest.Wait()
+		// The kernel's third goroutine, and a second notification: both
+		// take the lock while pop waits for stop.
+		l.pending.Do(func(*[]int) {})
+		add(l, 2)
+		stop()
+		<-done
+		if len(popped) != 1 || popped[0] != 1 {
+			t.Errorf("popped %v, want [1]", popped)
+		}
+		// A pop that finds nothing waits without the lock, and stop ends
+		// that wait too.
+		l2 := new(listener)
+		ctx2, stop2 := context.WithCancel(context.Background())
+		done2 := make(chan struct{})
+		go func() { defer close(done2); pop(ctx2, l2) }()
+		synctest.Wait()
+		l2.pending.Do(func(*[]int) {})
+		stop2()
+		<-done2
+		for _, g := range []*listener{l, l2} {
+			if err := lockx.GuardedIdle(&g.pending); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+}
+
+// TestNoStarvationByTryDo: goroutines that only ever TryDo never queue, so
+// they barge at every release; a writer that loses to them twice must
+// still be handed the lock, and so must a DoWhen whose cond holds. Each
+// wait is bounded: a starved waiter fails with its ctx's error.
+func TestNoStarvationByTryDo(t *testing.T) {
+	for _, procs := range []int{2, 8} {
+		t.Run(fmt.Sprintf("GOMAXPROCS=%d", procs), func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+			var (
+				mu   lockx.Mutex
+				stop atomic.Bool
+				wg   sync.WaitGroup
+				n    int
+			)
+			for range procs {
+				wg.Go(func() {
+					for !stop.Load() {
+						mu.TryDo(func() { n++ })
+					}
+				})
+			}
+			var worst time.Duration
+			for i := range 40 {
+				start := time.Now()
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				var err error
+				if i%2 == 0 {
+					err = mu.DoContext(ctx, func() { n++ })
+				} else {
+					err = mu.DoWhen(ctx, func() bool { return n > 0 }, func() { n++ })
+				}
+				cancel()
+				if err != nil {
+					t.Errorf("a waiter starved behind TryDo: %v after %v", err, time.Since(start))
+					break
+				}
+				worst = max(worst, time.Since(start))
+			}
+			stop.Store(true)
+			waitBounded(t, &wg, 10*time.Second)
+			t.Logf("longest wait: %v", worst)
+			if err := lockx.Idle(&mu); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
