@@ -45,31 +45,33 @@ func Parse(dump []byte) []Goroutine {
 }
 
 // parseHeader reads "goroutine 8 [chan send (leaked), 2 minutes]:". At
-// GOTRACEBACK=system and above the id is followed by "gp=... m=...".
+// GOTRACEBACK=system and above the id is followed by "gp=... m=...". With
+// GODEBUG=tracebacklabels=1 (the default from Go 1.27 for a main module
+// that says go 1.27) a goroutine's pprof labels follow: inside the brackets
+// up to Go 1.26, '[select labels:{"k": "v"}]:', after them from Go 1.27,
+// '[select] {k: v}:'. A label value may hold "]:" or ", ".
 func parseHeader(line string) (g Goroutine, ok bool) {
 	rest, ok := strings.CutPrefix(line, "goroutine ")
-	if !ok {
+	if !ok || !strings.HasSuffix(line, ":") {
 		return g, false
 	}
 	id, rest, _ := strings.Cut(rest, " ")
-	open, close := strings.IndexByte(rest, '['), strings.LastIndex(rest, "]:")
-	if open < 0 || close < open {
-		return g, false
-	}
 	n, err := strconv.ParseUint(id, 10, 64)
 	if err != nil {
 		return g, false
 	}
-	state := rest[open+1 : close]
-	// Everything the runtime appends to the wait reason starts with ", "
-	// or " labels:{"; no wait reason contains either.
-	if i := strings.Index(state, ", "); i >= 0 {
-		state = state[:i]
+	_, state, ok := strings.Cut(rest, "[")
+	if !ok || !strings.Contains(state, "]") {
+		return g, false
 	}
-	if i := strings.Index(state, " labels:{"); i >= 0 {
-		state = state[:i]
+	// The wait reason ends at the first "]", ", " or " labels:{", which no
+	// wait reason contains: everything the runtime appends to it but
+	// " (leaked)", " (scan)" and " (durable)" starts with ", ", labels
+	// with " labels:{" or follow the "]".
+	for _, end := range []string{"]", ", ", " labels:{"} {
+		state, _, _ = strings.Cut(state, end)
 	}
-	state = strings.TrimSuffix(state, " (scan)") // printed after "(leaked)"
+	state = strings.ReplaceAll(state, " (scan)", "") // after "(leaked)", before "(durable)"
 	state, leaked := strings.CutSuffix(state, " (leaked)")
 	return Goroutine{ID: n, State: state, Leaked: leaked}, true
 }
