@@ -87,3 +87,35 @@ func TestStacksLabels(t *testing.T) {
 	buf := make([]byte, 1<<20)
 	t.Fatalf("Stacks never showed labelled goroutine %d blocked on a receive; the runtime printed:\n%s", id, buf[:runtime.Stack(buf, true)])
 }
+
+// FuzzParse: whatever the dump, Parse returns and what it reads is
+// well-formed: a state without what the runtime appends to it, a stack
+// ending in a newline, and, written back as a header and stack, the same
+// goroutine. The seeds are dumps of each form the runtime prints, and this
+// process's own.
+func FuzzParse(f *testing.F) {
+	buf := make([]byte, 1<<20)
+	for _, seed := range []string{dump, labelled, string(buf[:runtime.Stack(buf, true)]),
+		"goroutine 1 []:\n", "goroutine 2 [a (scan) (durable)]:\n\tx\n", "goroutine 3 [b]:\n\n\n"} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, dump []byte) {
+		for _, g := range leakprofile.Parse(dump) {
+			if strings.ContainsAny(g.State, "]\n") || strings.Contains(g.State, ", ") ||
+				strings.Contains(g.State, " (scan)") {
+				t.Errorf("goroutine %d's state %q holds what the runtime appends to it", g.ID, g.State)
+			}
+			if !strings.HasSuffix(g.Stack, "\n") {
+				t.Errorf("goroutine %d's stack %q does not end in a newline", g.ID, g.Stack)
+			}
+			leaked := ""
+			if g.Leaked {
+				leaked = " (leaked)"
+			}
+			again := leakprofile.Parse(fmt.Appendf(nil, "goroutine %d [%s%s]:\n%s", g.ID, g.State, leaked, g.Stack))
+			if len(again) != 1 || again[0] != g {
+				t.Errorf("goroutine %+v, written back, reads as %+v", g, again)
+			}
+		}
+	})
+}
