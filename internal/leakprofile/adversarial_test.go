@@ -119,3 +119,17 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkStacks10k reads a process with 10,000 goroutines blocked, as
+// each Check does at least twice.
+func BenchmarkStacks10k(b *testing.B) {
+	release := make(chan struct{})
+	for range 10_000 {
+		go func() { <-release }()
+	}
+	defer close(release)
+	leakprofile.Stacks()
+	for b.Loop() {
+		leakprofile.Stacks()
+	}
+}

@@ -37,7 +37,11 @@ func Parse(dump []byte) []Goroutine {
 		if !ok {
 			continue
 		}
-		g.Stack = string(bytes.TrimRight(stack, "\n")) + "\n"
+		if body := bytes.TrimRight(stack, "\n"); len(body) < len(stack) {
+			g.Stack = string(stack[:len(body)+1]) // one copy, with its newline
+		} else {
+			g.Stack = string(body) + "\n"
+		}
 		g.Creator = creator(g.Stack)
 		all = append(all, g)
 	}
@@ -78,12 +82,16 @@ func parseHeader(line string) (g Goroutine, ok bool) {
 
 // creator reads the id from the "created by f in goroutine N" line.
 func creator(stack string) uint64 {
-	const by, in = "\ncreated by ", " in goroutine "
-	i := strings.Index("\n"+stack, by)
-	if i < 0 {
-		return 0
+	const by, in = "created by ", " in goroutine "
+	rest, ok := strings.CutPrefix(stack, by)
+	if !ok {
+		i := strings.Index(stack, "\n"+by)
+		if i < 0 {
+			return 0
+		}
+		rest = stack[i+1+len(by):]
 	}
-	line, _, _ := strings.Cut(stack[i+len(by)-1:], "\n")
+	line, _, _ := strings.Cut(rest, "\n")
 	_, id, ok := strings.Cut(line, in)
 	if !ok {
 		return 0
