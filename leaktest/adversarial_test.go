@@ -1,0 +1,210 @@
+package leaktest_test
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leakproof/leakproof/group"
+	"github.com/leakproof/leakproof/leaktest"
+	"github.com/leakproof/leakproof/lockx"
+)
+
+// recorder is a testing.TB whose cleanups run when end is called and whose
+// errors are kept: a test sees what Check would report, without failing.
+// Check calls only Helper, Cleanup and Error.
+type recorder struct {
+	testing.TB
+	mu       sync.Mutex
+	cleanups []func()
+	errors   []string
+}
+
+func (r *recorder) Helper()          {}
+func (r *recorder) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+
+func (r *recorder) Error(args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors = append(r.errors, fmt.Sprint(args...))
+}
+
+// end runs the cleanups, last first, as testing does, and returns what
+// they reported.
+func (r *recorder) end() string {
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		r.cleanups[i]()
+	}
+	return strings.Join(r.errors, "\n")
+}
+
+// waitOn is a generic function, and receiver's wait a method value, for
+// reports that must name them.
+func waitOn[T any](ch chan T) {
+	<-ch // leak: adv: generic
+}
+
+type receiver struct{ ch chan int }
+
+func (r receiver) wait() {
+	<-r.ch // leak: adv: method value
+}
+
+// dialed is the client end of adv: kinds's connection.
+var dialed net.Conn
+
+//leakvet:ignore nilchan the children leak on purpose, for leaktest to find
+func init() {
+	// adv: kinds leaks one goroutine of each kind below in one test, so
+	// that one child process covers them all.
+	children["adv: kinds"] = func(t *testing.T) {
+		leaktest.Check(t)
+		go func() {
+			select {} // leak: adv: empty select
+		}()
+		go func() {
+			time.Sleep(time.Hour) // leak: adv: sleep
+		}()
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			conn, err := ln.Accept()
+			if err == nil {
+				conn.Read(make([]byte, 1)) // leak: adv: conn read
+			}
+		}()
+		// The client end stays open: its finalizer would close it.
+		if dialed, err = net.Dial("tcp", ln.Addr().String()); err != nil {
+			t.Fatal(err)
+		}
+		go waitOn(make(chan string))
+		go receiver{make(chan int)}.wait()
+		time.AfterFunc(0, func() {
+			var never chan int
+			<-never // leak: adv: after func
+		})
+		// User code blocked inside a leakproof callback: the pitfall is
+		// the user's wait, not the leakproof call around it.
+		var g group.Group
+		g.Go(func() {
+			var never chan int
+			<-never // leak: adv: group task
+		})
+		var mu lockx.Mutex
+		go mu.Do(func() {
+			var never chan int
+			never <- 1 // leak: adv: lockx holder
+		})
+		// And inside an HTTP handler: the handler's receive, not the
+		// server, is what never ends.
+		srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			<-make(chan int) // leak: adv: handler
+		}))
+		go http.Get(srv.URL)
+	}
+}
+
+// TestCheckKinds: each kind of blocked goroutine is reported by Check, at
+// the user's line, with the pitfall its wait is.
+func TestCheckKinds(t *testing.T) {
+	out, err := runChild(t, "adv: kinds")
+	for _, c := range []struct{ mark, state, pitfall string }{
+		{"empty select", "[select (no cases)]", "an empty select{}"},
+		{"sleep", "[sleep]", "a sleep that outlived its caller"},
+		{"conn read", "[IO wait]", "a wait on a connection nobody closes"},
+		{"generic", "[chan receive]", "a receive nobody sends on"},
+		{"method value", "[chan receive]", "a receive nobody sends on"},
+		{"after func", "[chan receive (nil chan)]", "a receive on a nil channel"},
+		{"group task", "[chan receive (nil chan)]", "a receive on a nil channel"},
+		{"lockx holder", "[chan send (nil chan)]", "a send on a nil channel"},
+		{"handler", "[chan receive]", "a receive nobody sends on"},
+	} {
+		r := failed(t, out, err, "adv: "+c.mark, "started by this test outlived it:")
+		r.says(t, c.state, "pitfall: "+c.pitfall)
+	}
+}
+
+// TestCheckIdleHTTPConnection: a client connection kept alive after the
+// call is not an HTTP call without a timeout. The report must say what it
+// is and what closes it, and name the goroutine, not the poller it waits
+// in.
+func TestCheckIdleHTTPConnection(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close() // also closes the default transport's idle connections
+	r := &recorder{TB: t}
+	leaktest.Check(r)
+	resp, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	report := r.end()
+	if !strings.Contains(report, "net/http.(*persistConn).readLoop at ") {
+		t.Errorf("the report does not name the connection's read loop:\n%s", report)
+	}
+	for _, bad := range []string{"HTTP call without a timeout", "in internal/poll."} {
+		if strings.Contains(report, bad) {
+			t.Errorf("the report on an idle connection says %q:\n%s", bad, report)
+		}
+	}
+	if !strings.Contains(report, "CloseIdleConnections") {
+		t.Errorf("the report does not say how to close idle connections:\n%s", report)
+	}
+}
+
+// TestCheckParallelUntraceable: goroutines that a test running in parallel
+// with t starts through a goroutine that has since exited (net/http's
+// client connections, started by a dialing goroutine) or from a timer
+// (time.AfterFunc) are not t's, and must not fail t.
+func TestCheckParallelUntraceable(t *testing.T) {
+	t.Skip("bug: Check counts a goroutine whose creator has exited as t's, whichever test started it")
+	checked := make(chan struct{}) // B has called Check
+	started := make(chan struct{}) // A's goroutines are running
+	t.Run("group", func(t *testing.T) {
+		t.Run("A", func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				io.WriteString(w, "ok")
+			}))
+			defer srv.Close()
+			release := make(chan struct{})
+			defer close(release)
+			<-checked
+			resp, err := http.Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			timer := make(chan struct{})
+			time.AfterFunc(0, func() {
+				close(timer)
+				<-release
+			})
+			<-timer
+			close(started)
+			time.Sleep(2 * time.Second) // more of A's work, while B's Check looks
+		})
+		t.Run("B", func(t *testing.T) {
+			t.Parallel()
+			r := &recorder{TB: t}
+			leaktest.Check(r)
+			close(checked)
+			<-started
+			if report := r.end(); report != "" {
+				t.Errorf("B's Check reported A's goroutines:\n%s", report)
+			}
+		})
+	})
+}
