@@ -36,7 +36,8 @@ type Leak struct {
 
 // String describes l in three lines: the goroutine, its wait state and its
 // top frame in the caller's code (outside the standard library, goleak and
-// leakproof), then the pitfall, then the fix.
+// leakproof; for a goroutine of the standard library's own, the function it
+// runs), then the pitfall, then the fix.
 func (l Leak) String() string {
 	f := userFrame(frames(l.Stack))
 	return fmt.Sprintf("goroutine %d [%s], in %s at %s\n\tpitfall: %s\n\tfix: %s",

@@ -8,8 +8,13 @@ import (
 // classify names the pitfall a goroutine blocked in state with these frames
 // fell into, and its leakproof replacement. The wait state says most of it;
 // the frames say when the wait is inside net/http or one of leakproof's own
-// packages, where the state alone would point at the wrong fix.
+// packages, where the state alone would point at the wrong fix. Only the
+// frames down to the first one outside the standard library count: below
+// it is the code that called the waiting code, and a task of a group.Group,
+// a lockx critical section or an HTTP handler that waits on a channel has
+// the channel's pitfall, not the group's, the lock's or the server's.
 func classify(state string, fs []frame) (pitfall, fix string) {
+	fs = waiting(fs)
 	switch leakproofPackage(fs) {
 	case "chanx":
 		return "a chanx wait whose context never ends",
@@ -25,6 +30,11 @@ func classify(state string, fs []frame) (pitfall, fix string) {
 			"give calls a ctx that ends, and Close the client when done: Close cancels what is in flight and waits for it"
 	}
 	switch {
+	case has(fs, "net/http.(*persistConn).readLoop", "net/http.(*persistConn).writeLoop"):
+		// Every client connection has these two, idle or not; a call in
+		// flight on it is reported on its caller's goroutine.
+		return "an HTTP client connection left open: kept alive for another call, or a response body never closed",
+			"close every response body, and the client's idle connections when done: Transport.CloseIdleConnections (httptest.Server.Close closes http.DefaultTransport's)"
 	case has(fs, "net/http.(*persistConn)", "net/http.(*Transport)", "net/http.(*Client)"):
 		return "an HTTP call without a timeout",
 			"fetch.Client: every attempt has a timeout that covers the body (fetch.WithTimeout), and Close ends what is in flight"
@@ -69,6 +79,21 @@ func classify(state string, fs []frame) (pitfall, fix string) {
 	}
 	return "a goroutine still running",
 		"make it return when its caller is done: pass a ctx and stop when it ends, and wait for it (group.Group)"
+}
+
+// waiting returns the frames of the code a goroutine waits in: from the top
+// down to the first frame outside the standard library, or all of them but
+// "created by" if there is none.
+func waiting(fs []frame) []frame {
+	for i, f := range fs {
+		if f.created {
+			return fs[:i]
+		}
+		if !f.std() {
+			return fs[:i+1]
+		}
+	}
+	return fs
 }
 
 // module is the import path prefix of leakproof's packages.
@@ -156,7 +181,9 @@ func frames(stack string) []frame {
 // top frame outside the standard library, goleak and leakproof's library
 // packages; failing that, where the goroutine was started, if that is
 // outside them; failing that, the top frame outside the standard library;
-// failing that, the top frame.
+// failing that, the function the goroutine runs, which names it better than
+// the runtime's poller or scheduler it waits in
+// ("net/http.(*persistConn).readLoop").
 func userFrame(fs []frame) frame {
 	for _, f := range fs {
 		if !f.std() && !f.library() {
@@ -168,10 +195,13 @@ func userFrame(fs []frame) frame {
 			return f
 		}
 	}
-	if len(fs) == 0 {
-		return frame{fn: "?", pos: "?"}
+	if w := waiting(fs); len(w) > 0 {
+		return w[len(w)-1]
 	}
-	return fs[0]
+	if len(fs) > 0 {
+		return fs[0]
+	}
+	return frame{fn: "?", pos: "?"}
 }
 
 // library reports whether f is in goleak or a leakproof library package,
