@@ -2,7 +2,9 @@ package leaktest
 
 import (
 	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync"
 )
 
 // classify names the pitfall a goroutine blocked in state with these frames
@@ -214,15 +216,38 @@ func (f frame) library() bool {
 
 // std reports whether f is in the standard library: its file is under
 // GOROOT, or, in a binary built with -trimpath where files carry no GOROOT,
-// its import path starts with an element without a dot, other than main.
+// its import path is in none of the binary's modules and starts with an
+// element without a dot, other than main. A module path need not have a
+// dot ("module myapp"), so the modules are asked first.
 func (f frame) std() bool {
 	if goroot != "" {
 		return strings.HasPrefix(f.pos, goroot)
 	}
 	p := f.pkg()
+	for _, m := range modules() {
+		if p == m || p == m+"_test" || strings.HasPrefix(p, m+"/") {
+			return false
+		}
+	}
 	first, _, _ := strings.Cut(p, "/")
 	return !strings.Contains(first, ".") && p != "main"
 }
+
+// modules returns the paths of the modules this binary was built from: its
+// main module's and its dependencies'.
+var modules = sync.OnceValue(func() []string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return nil
+	}
+	var paths []string
+	for _, m := range append([]*debug.Module{&bi.Main}, bi.Deps...) {
+		if m.Path != "" {
+			paths = append(paths, m.Path)
+		}
+	}
+	return paths
+})
 
 // goroot is the directory this binary's standard library was built from,
 // with a trailing slash ("/usr/local/go/src/"), read from where the runtime
