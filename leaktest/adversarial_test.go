@@ -6,12 +6,16 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/leakproof/leakproof/group"
+	"github.com/leakproof/leakproof/internal/leakprofile"
 	"github.com/leakproof/leakproof/leaktest"
 	"github.com/leakproof/leakproof/lockx"
 )
@@ -207,4 +211,53 @@ func TestCheckParallelUntraceable(t *testing.T) {
 			}
 		})
 	})
+}
+
+//leakvet:ignore nilchan the children leak on purpose, for leaktest to find
+func init() {
+	children["adv: verify options"] = func(*testing.T) {
+		go waitFor(nil)    // proven leaked, where the profile exists
+		go waitFor(parked) // reachable: goleak's alone, and its options ignore it
+		opts := []goleak.Option{goleak.IgnoreTopFunction(waitForName), goleak.IgnoreCurrent(),
+			goleak.Cleanup(func(int) { panic("the Cleanup ran") })}
+		// No channel can say the two have blocked: look until they have, for
+		// up to five seconds.
+		for i := 0; i < 5000 && blockedIn(waitForName) < 2; i++ {
+			time.Sleep(time.Millisecond)
+		}
+		fmt.Print(leaktest.VerifyAll(opts))
+		os.Exit(0)
+	}
+}
+
+// TestVerifyTestMainOptions: goleak's options, IgnoreTopFunction and
+// IgnoreCurrent together, silence goleak's half of VerifyTestMain, but not
+// a goroutine the runtime proves leaked; a Cleanup among them does not run
+// in the check.
+func TestVerifyTestMainOptions(t *testing.T) {
+	out, err := runChild(t, "adv: verify options")
+	if err != nil {
+		t.Fatalf("child failed: %v\n%s", err, out)
+	}
+	if !leaktest.Available() {
+		if out != "" {
+			t.Errorf("without the profile, the options should silence the check; it said:\n%s", out)
+		}
+		return
+	}
+	if !strings.HasPrefix(out, "leaktest: 1 goroutine outlived the tests:") ||
+		!strings.Contains(out, "[chan receive (nil chan)]") || strings.Contains(out, "[chan receive]") {
+		t.Errorf("want a report on the proven leak alone; got:\n%s", out)
+	}
+}
+
+// blockedIn returns how many goroutines wait with fn on top of their stack.
+func blockedIn(fn string) int {
+	n := 0
+	for _, g := range leakprofile.Stacks() {
+		if strings.HasPrefix(g.Stack, fn+"(") && strings.HasPrefix(g.State, "chan ") {
+			n++
+		}
+	}
+	return n
 }
