@@ -133,8 +133,16 @@ func TestCheckKinds(t *testing.T) {
 	} {
 		r := failed(t, out, err, "adv: "+c.mark, "started by this test outlived it:")
 		r.says(t, c.state, "pitfall: "+c.pitfall)
+		// A timer's callback cannot be traced to the test; the others can.
+		if untraced := strings.Contains(r.block(), untracedNote); untraced != (c.mark == "after func") {
+			t.Errorf("the report on the leak at %s says it cannot be traced: %v; output:\n%s", r.where, untraced, out)
+		}
 	}
 }
+
+// untracedNote starts the line of a report on a goroutine that Check
+// counts as its test's only because it cannot trace it.
+const untracedNote = "started by: a goroutine that has exited, or a timer"
 
 // TestCheckIdleHTTPConnection: a client connection kept alive after the
 // call is not an HTTP call without a timeout. The report must say what it
@@ -161,6 +169,9 @@ func TestCheckIdleHTTPConnection(t *testing.T) {
 		if strings.Contains(report, bad) {
 			t.Errorf("the report on an idle connection says %q:\n%s", bad, report)
 		}
+	}
+	if strings.Count(report, untracedNote) != 2 { // net/http dials in a goroutine of its own
+		t.Errorf("the report does not say the connection's goroutines cannot be traced to the test:\n%s", report)
 	}
 	if !strings.Contains(report, "CloseIdleConnections") {
 		t.Errorf("the report does not say how to close idle connections:\n%s", report)

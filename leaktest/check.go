@@ -29,12 +29,22 @@ import (
 // running in parallel with t, and of anything that was already running when
 // Check was called (a server started in TestMain, a worker pool), are not
 // t's, even when t made them start one: [VerifyTestMain] sees those when
-// the tests end. A goroutine whose creator has exited cannot be traced, and
-// counts as t's.
+// the tests end. A goroutine whose creator has exited, or that a timer
+// started (a [time.AfterFunc] callback), cannot be traced, and counts as
+// t's, which its report says: a test running in parallel with t may have
+// started it. net/http's client connections are such goroutines; close
+// response bodies and idle connections before t ends
+// ([net/http.Transport.CloseIdleConnections]; [net/http/httptest.Server.Close]
+// closes [net/http.DefaultTransport]'s). A goroutine that a library starts
+// the first time t calls it (a worker behind a [sync.Once]) is t's too, as
+// it is for goleak: start it before the tests, in TestMain, or ignore it with
+// goleak.IgnoreTopFunction.
 //
-// At t's end, Check waits up to about half a second, as goleak does, for
-// t's goroutines on their way out; a test that leaks takes about a second
-// more to fail.
+// At t's end, Check waits up to about half a second for t's goroutines on
+// their way out; for those the runtime cannot prove leaked, goleak then
+// waits up to about half a second more. So a goroutine still there about a
+// second after t is reported, and a test that leaks takes that second to
+// fail. Call Check once per test: each call reports the same goroutines.
 func Check(t testing.TB, opts ...goleak.Option) {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
@@ -60,8 +70,9 @@ type check struct {
 // did not, "" if none.
 func (c check) run(ignore goleak.Option, opts []goleak.Option) string {
 	var mine []leakprofile.Goroutine
+	var untraced map[uint64]bool
 	for i := 0; ; i++ {
-		if mine = c.started(leakprofile.Stacks()); len(mine) == 0 {
+		if mine, untraced = c.started(leakprofile.Stacks()); len(mine) == 0 {
 			return ""
 		}
 		if i == retries {
@@ -72,7 +83,7 @@ func (c check) run(ignore goleak.Option, opts []goleak.Option) string {
 	// Some of t's goroutines are still there. Ask the runtime which it can
 	// prove leaked, then goleak which of the others opts leave in.
 	if all, ok := leakprofile.Detect(); ok {
-		mine = c.started(all)
+		mine, untraced = c.started(all)
 	}
 	var ids map[uint64]bool
 	var err error
@@ -83,7 +94,7 @@ func (c check) run(ignore goleak.Option, opts []goleak.Option) string {
 			break
 		}
 	}
-	var l leaks
+	l := leaks{untraced: untraced}
 	for _, g := range mine {
 		l.add(g, ids)
 	}
@@ -98,37 +109,54 @@ func (c check) run(ignore goleak.Option, opts []goleak.Option) string {
 // 100ms, 20 is about half a second, as goleak's own default.
 const retries = 20
 
-// started returns the goroutines of all that t started.
-func (c check) started(all []leakprofile.Goroutine) []leakprofile.Goroutine {
+// started returns the goroutines of all that t started, and which of them
+// it counts as t's only because they cannot be traced.
+func (c check) started(all []leakprofile.Goroutine) (mine []leakprofile.Goroutine, untraced map[uint64]bool) {
 	creator := make(map[uint64]uint64, len(all))
 	for _, g := range all {
 		creator[g.ID] = g.Creator
 	}
-	var mine []leakprofile.Goroutine
 	for _, g := range all {
-		if !c.before[g.ID] && c.descends(g.ID, creator) {
+		if c.before[g.ID] {
+			continue
+		}
+		switch c.descends(g.ID, creator) {
+		case untraceable:
+			if untraced == nil {
+				untraced = map[uint64]bool{}
+			}
+			untraced[g.ID] = true
+			fallthrough
+		case traced:
 			mine = append(mine, g)
 		}
 	}
-	return mine
+	return mine, untraced
 }
 
-// descends reports whether goroutine id descends from t's goroutine, or
+// Whether a goroutine descends from t's goroutine.
+const (
+	notMine     = iota
+	traced      // its chain of creators reaches t's goroutine
+	untraceable // it reaches a goroutine since gone, or the runtime (a timer's callback)
+)
+
+// descends says whether goroutine id descends from t's goroutine, or
 // cannot be traced back: its chain of creators, through goroutines still
 // alive, reaches t's goroutine, or a goroutine that has exited, before one
 // that existed when Check was called.
-func (c check) descends(id uint64, creator map[uint64]uint64) bool {
+func (c check) descends(id uint64, creator map[uint64]uint64) int {
 	for range len(creator) + 1 { // a chain longer than there are goroutines is no chain
 		parent, alive := creator[id]
 		switch {
 		case !alive || parent == 0:
-			return true // started by a goroutine since gone: it may have been t's
+			return untraceable // started by a goroutine since gone: it may have been t's
 		case parent == c.self:
-			return true
+			return traced
 		case c.before[parent]:
-			return false
+			return notMine
 		}
 		id = parent
 	}
-	return true
+	return untraceable
 }

@@ -113,6 +113,6 @@ func TestCheckProvenIgnoresOptions(t *testing.T) {
 // since returned, is t's.
 func TestCheckNested(t *testing.T) {
 	r := leakyChild(t, "check: nested", "started by this test outlived it")
-	r.says(t, "[chan receive (nil chan)]")
+	r.says(t, "[chan receive (nil chan)]", untracedNote)
 	r.provenIf(t, leaktest.Available())
 }

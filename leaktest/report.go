@@ -15,8 +15,9 @@ import (
 
 // leaks is what one check found, and builds its report.
 type leaks struct {
-	found []leakprofile.Goroutine // proven leaked by the runtime, or alive for goleak
-	raw   string                  // goleak's error, when none of its goroutines could be read from it
+	found    []leakprofile.Goroutine // proven leaked by the runtime, or alive for goleak
+	raw      string                  // goleak's error, when none of its goroutines could be read from it
+	untraced map[uint64]bool         // Check's goroutines that cannot be traced to its test
 }
 
 // add keeps g if the runtime proved it leaked or goleak found it alive.
@@ -41,6 +42,9 @@ func (l *leaks) report(what string) string {
 	fmt.Fprintf(&b, "leaktest: %d %s %s:\n", len(l.found), noun, what)
 	for _, g := range l.found {
 		fmt.Fprintf(&b, "\n%s\n\tseen by: %s\n", newLeak(g), seenBy(g))
+		if l.untraced[g.ID] {
+			b.WriteString("\tstarted by: a goroutine that has exited, or a timer (time.AfterFunc), so leaktest cannot trace it: it counts as this test's, though a test running in parallel may have started it\n")
+		}
 		for line := range strings.Lines(g.Stack) {
 			b.WriteString("\t\t" + line)
 		}
