@@ -131,6 +131,9 @@ func TestCheckKinds(t *testing.T) {
 		{"lockx holder", "[chan send (nil chan)]", "a send on a nil channel"},
 		{"handler", "[chan receive]", "a receive nobody sends on"},
 	} {
+		if c.mark == "after func" && !leaktest.Available() {
+			continue // untraceable and not proven: left to VerifyTestMain
+		}
 		r := failed(t, out, err, "adv: "+c.mark, "started by this test outlived it:")
 		r.says(t, c.state, "pitfall: "+c.pitfall)
 		// A timer's callback cannot be traced to the test; the others can.
@@ -144,10 +147,12 @@ func TestCheckKinds(t *testing.T) {
 // counts as its test's only because it cannot trace it.
 const untracedNote = "started by: a goroutine that has exited, or a timer"
 
-// TestCheckIdleHTTPConnection: a client connection kept alive after the
-// call is not an HTTP call without a timeout. The report must say what it
-// is and what closes it, and name the goroutine, not the poller it waits
-// in.
+// TestCheckIdleHTTPConnection: a keep-alive connection left idle after a
+// call is not an HTTP call without a timeout. Its goroutines cannot be
+// traced to the test (net/http dials in a goroutine of its own), and are
+// not proven leaked, so Check leaves them to VerifyTestMain, whose report
+// must say what they are and what closes them, and name the goroutine,
+// not the poller it waits in.
 func TestCheckIdleHTTPConnection(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		io.WriteString(w, "ok")
@@ -161,7 +166,10 @@ func TestCheckIdleHTTPConnection(t *testing.T) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	report := r.end()
+	if report := r.end(); report != "" {
+		t.Errorf("Check reported goroutines it cannot trace to the test and the runtime cannot prove leaked:\n%s", report)
+	}
+	report := leaktest.VerifyAll(nil)
 	if !strings.Contains(report, "net/http.(*persistConn).readLoop at ") {
 		t.Errorf("the report does not name the connection's read loop:\n%s", report)
 	}
@@ -169,9 +177,6 @@ func TestCheckIdleHTTPConnection(t *testing.T) {
 		if strings.Contains(report, bad) {
 			t.Errorf("the report on an idle connection says %q:\n%s", bad, report)
 		}
-	}
-	if strings.Count(report, untracedNote) != 2 { // net/http dials in a goroutine of its own
-		t.Errorf("the report does not say the connection's goroutines cannot be traced to the test:\n%s", report)
 	}
 	if !strings.Contains(report, "CloseIdleConnections") {
 		t.Errorf("the report does not say how to close idle connections:\n%s", report)
@@ -183,8 +188,6 @@ func TestCheckIdleHTTPConnection(t *testing.T) {
 // client connections, started by a dialing goroutine) or from a timer
 // (time.AfterFunc) are not t's, and must not fail t.
 func TestCheckParallelUntraceable(t *testing.T) {
-	t.Skip("bug: Check counts a goroutine whose creator has exited as t's, whichever test started it; " +
-		"its report says so, but t still fails")
 	checked := make(chan struct{}) // B has called Check
 	started := make(chan struct{}) // A's goroutines are running
 	t.Run("group", func(t *testing.T) {

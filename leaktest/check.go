@@ -30,14 +30,15 @@ import (
 // Check was called (a server started in TestMain, a worker pool), are not
 // t's, even when t made them start one: [VerifyTestMain] sees those when
 // the tests end. A goroutine whose creator has exited, or that a timer
-// started (a [time.AfterFunc] callback), cannot be traced, and counts as
-// t's, which its report says: a test running in parallel with t may have
-// started it. net/http's client connections are such goroutines; close
-// response bodies and idle connections before t ends
+// started (a [time.AfterFunc] callback), cannot be traced: it may be t's or
+// a parallel test's, so it fails t only when the runtime proves it leaked
+// (a goroutine nothing can ever wake is never another test's business), and
+// otherwise is left to VerifyTestMain. net/http's client connections are
+// such goroutines; close response bodies and idle connections before t ends
 // ([net/http.Transport.CloseIdleConnections]; [net/http/httptest.Server.Close]
 // closes [net/http.DefaultTransport]'s). A goroutine that a library starts
-// the first time t calls it (a worker behind a [sync.Once]) is t's too, as
-// it is for goleak: start it before the tests, in TestMain, or ignore it with
+// the first time t calls it (a worker behind a [sync.Once]) is t's, as it
+// is for goleak: start it before the tests, in TestMain, or ignore it with
 // goleak.IgnoreTopFunction.
 //
 // At t's end, Check waits up to about half a second for t's goroutines on
@@ -72,18 +73,36 @@ func (c check) run(ignore goleak.Option, opts []goleak.Option) string {
 	var mine []leakprofile.Goroutine
 	var untraced map[uint64]bool
 	for i := 0; ; i++ {
-		if mine, untraced = c.started(leakprofile.Stacks()); len(mine) == 0 {
-			return ""
+		mine, untraced = c.started(leakprofile.Stacks())
+		if len(mine) == len(untraced) {
+			break // none traced to t is left
 		}
 		if i == retries {
 			break
 		}
 		time.Sleep(min(time.Microsecond<<i, 100*time.Millisecond))
 	}
-	// Some of t's goroutines are still there. Ask the runtime which it can
-	// prove leaked, then goleak which of the others opts leave in.
-	if all, ok := leakprofile.Detect(); ok {
+	if len(mine) == 0 {
+		return ""
+	}
+	// Some goroutines are still there. Ask the runtime which it can prove
+	// leaked, then goleak which of the others opts leave in. A goroutine
+	// that cannot be traced to t may belong to a test running in parallel
+	// (net/http's client connections, a timer's callback): it counts only
+	// when the runtime proves it leaked, which no test can mean to do.
+	all, detected := leakprofile.Detect()
+	if detected {
 		mine, untraced = c.started(all)
+	}
+	kept := mine[:0]
+	for _, g := range mine {
+		if !untraced[g.ID] || detected && g.Leaked {
+			kept = append(kept, g)
+		}
+	}
+	mine = kept
+	if len(mine) == 0 {
+		return ""
 	}
 	var ids map[uint64]bool
 	var err error
