@@ -114,3 +114,32 @@ func TestCheckGoroutinesForgotten(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheckNestedDo: the cost of an order already seen, the common
+// case of checked mode: two acquisitions, one of them nested.
+func BenchmarkCheckNestedDo(b *testing.B) {
+	var outer, inner Mutex
+	n := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		outer.Do(func() { inner.Do(func() { n++ }) })
+	}
+	runtime.KeepAlive(n)
+}
+
+// BenchmarkCheckNewOrder: the cost of an order not seen before, made by a
+// fresh lock taken around a long-lived one from which 1,000 others are
+// reachable.
+func BenchmarkCheckNewOrder(b *testing.B) {
+	var manager Mutex
+	workers := make([]Mutex, 1000)
+	for i := range workers {
+		manager.Do(func() { workers[i].Do(func() {}) })
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		client := new(Mutex)
+		client.Do(func() { manager.Do(func() {}) })
+	}
+	runtime.KeepAlive(workers)
+}
