@@ -163,15 +163,29 @@ func reorder(fwd, back []*lockNode) {
 		x.setOrd(pool[len(pool)-len(after)+i])
 	}
 	if len(both) > 0 {
-		g := new(nodeGroup)
-		for _, x := range both {
-			g.nodes = append(g.nodes, x.members()...)
-		}
-		for _, m := range g.nodes {
-			m.group = g
-		}
-		g.nodes[0].setOrd(pool[len(before)])
+		join(both).setOrd(pool[len(before)])
 	}
+}
+
+// join joins the groups of nodes into the largest of them, and returns a
+// node of it.
+func join(nodes []*lockNode) *lockNode {
+	big := slices.MaxFunc(nodes, func(a, b *lockNode) int { return cmp.Compare(len(a.members()), len(b.members())) })
+	g := big.group
+	if g == nil {
+		g = &nodeGroup{nodes: []*lockNode{big}}
+		big.group = g
+	}
+	for _, x := range nodes {
+		if x.group == g {
+			continue
+		}
+		for _, m := range x.members() {
+			m.group, m.index = g, len(g.nodes)
+			g.nodes = append(g.nodes, m)
+		}
+	}
+	return big
 }
 
 // setOrd moves n's group to ord.
@@ -188,9 +202,10 @@ func (n *lockNode) leaveGroup() {
 		return
 	}
 	n.group = nil
-	i, last := slices.Index(g.nodes, n), len(g.nodes)-1
-	g.nodes[i], g.nodes[last] = g.nodes[last], nil
-	g.nodes = g.nodes[:last]
+	last := g.nodes[len(g.nodes)-1]
+	g.nodes[n.index], last.index = last, n.index
+	g.nodes[len(g.nodes)-1] = nil
+	g.nodes = g.nodes[:len(g.nodes)-1]
 	if len(g.nodes) == 1 {
 		g.nodes[0].group = nil
 		g.nodes = nil

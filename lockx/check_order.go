@@ -64,6 +64,7 @@ type lockNode struct {
 	// the nodes of a group, which safe cycles join (check_cycle.go).
 	ord   int64
 	group *nodeGroup
+	index int // in group.nodes
 }
 
 // An orderEdge records the first time its order was seen, for reports,
