@@ -229,7 +229,7 @@ func (gr *orderGraph) findPath(from, to *lockNode, guards []guard) []step {
 			i := slices.Index(gates, gd.n)
 			if i < 0 {
 				if len(gates) == maxGates {
-					continue // told apart from none: may only report more
+					continue // held by no edge, for this search: may only report more
 				}
 				i = len(gates)
 				gates = append(gates, gd.n)
