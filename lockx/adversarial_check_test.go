@@ -674,7 +674,7 @@ func TestAdvCheckGateOnTwoEdges(t *testing.T) {
 // orders, so it takes a place in the graph's topological order that makes
 // its first order need no search at all. The searches are counted, which
 // does not depend on the machine; and n is timed against 4n, best of
-// three, which a cost per new order that does not grow with the graph
+// five, which a cost per new order that does not grow with the graph
 // keeps near 4.
 func TestAdvCheckNewOrderCostsConstant(t *testing.T) {
 	searched := func() int {
@@ -705,7 +705,7 @@ func TestAdvCheckNewOrderCostsConstant(t *testing.T) {
 		return d, searched() - before
 	}
 	small, large := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
-	for range 3 {
+	for range 5 {
 		d, work := cost(500)
 		small = min(small, d)
 		if work != 0 {
@@ -717,6 +717,7 @@ func TestAdvCheckNewOrderCostsConstant(t *testing.T) {
 			t.Errorf("2000 clients around 2000 workers, and a list of 2000: searches looked at %d nodes, want 0", work)
 		}
 	}
+	t.Logf("500 clients: %v; 2000: %v", small, large)
 	if large > 8*small {
 		t.Errorf("500 clients around 500 workers: %v; 2000 around 2000: %v, %.0f times as long", small, large, float64(large)/float64(small))
 	}
