@@ -5,6 +5,7 @@ package lockx
 import (
 	"cmp"
 	"maps"
+	"math"
 	"slices"
 )
 
@@ -51,13 +52,22 @@ import (
 // time goes to the end of the order that agrees with its first edge: the
 // top if it is taken inside another, the bottom if taken around another.
 // Locks made for a short while and nested with long-lived ones then cost
-// no search, however much the long-lived ones reach.
+// no search, however much the long-lived ones reach. More generally, a
+// lock that few locks lead to can move to the bottom with them, and one
+// that leads to few can move to the top with them, whatever lies between:
+// so a lock first taken inside a short-lived one, and then around a
+// long-lived one, costs a search of those few (up to moveLimit groups)
+// rather than of the locks ordered between.
 
 // A nodeGroup is a set of nodes that share an ord.
 type nodeGroup struct{ nodes []*lockNode }
 
 // maxGates is how many locks a search tells apart as gates.
 const maxGates = 32
+
+// moveLimit is how many groups an edge against the order may move to an
+// end of the order, before it searches between its ends instead.
+const moveLimit = 32
 
 // place makes room in the order for an edge from h to n with guards, and
 // returns a path from n back to h that makes with it a cycle that can
@@ -78,15 +88,29 @@ func (gr *orderGraph) place(h, n *lockNode, guards []guard) []step {
 	case h.ord == n.ord:
 		return gr.findPath(n, h, guards)
 	}
-	fwd := gr.reach(n, n.ord, h.ord, true)
-	if slices.ContainsFunc(fwd, func(x *lockNode) bool { return x.ord == h.ord }) {
+	if gr.moveLimit > 0 {
+		up := gr.reach(h, math.MinInt64, math.MaxInt64, false, gr.moveLimit)
+		if up != nil && !slices.ContainsFunc(up, n.sameGroup) {
+			gr.toEnd(up, false)
+			return nil
+		}
+		down := gr.reach(n, math.MinInt64, math.MaxInt64, true, gr.moveLimit)
+		if down != nil && !slices.ContainsFunc(down, h.sameGroup) {
+			gr.toEnd(down, true)
+			return nil
+		}
+	}
+	fwd := gr.reach(n, n.ord, h.ord, true, 0)
+	if slices.ContainsFunc(fwd, h.sameGroup) {
 		if path := gr.findPath(n, h, guards); path != nil {
 			return path
 		}
 	}
-	reorder(fwd, gr.reach(h, n.ord, h.ord, false))
+	reorder(fwd, gr.reach(h, n.ord, h.ord, false, 0))
 	return nil
 }
+
+func (n *lockNode) sameGroup(x *lockNode) bool { return x.ord == n.ord }
 
 func (n *lockNode) isolated() bool {
 	return len(n.out) == 0 && len(n.in) == 0 && n.group == nil
@@ -102,11 +126,15 @@ func (n *lockNode) members() []*lockNode {
 
 // reach returns a node of each group that n's group reaches along edges
 // (or against them, if not forward) through groups whose ords lie in
-// [lo, hi]; n first.
-func (gr *orderGraph) reach(n *lockNode, lo, hi int64, forward bool) []*lockNode {
+// [lo, hi], n first; or nil if there are more than limit, unless limit is
+// 0.
+func (gr *orderGraph) reach(n *lockNode, lo, hi int64, forward bool, limit int) []*lockNode {
 	seen := map[int64]bool{n.ord: true}
 	groups := []*lockNode{n}
 	for i := 0; i < len(groups); i++ {
+		if limit > 0 && len(groups) > limit {
+			return nil
+		}
 		for _, m := range groups[i].members() {
 			gr.searched++
 			next := maps.Keys(m.out)
@@ -186,6 +214,23 @@ func join(nodes []*lockNode) *lockNode {
 		}
 	}
 	return big
+}
+
+// toEnd moves groups, which hold every group that leads to them (or that
+// they lead to, if top), below every other (or above, if top), keeping
+// their order.
+func (gr *orderGraph) toEnd(groups []*lockNode, top bool) {
+	slices.SortFunc(groups, func(a, b *lockNode) int { return cmp.Compare(a.ord, b.ord) })
+	first := gr.high + 1
+	if top {
+		gr.high += int64(len(groups))
+	} else {
+		gr.low -= int64(len(groups))
+		first = gr.low
+	}
+	for i, x := range groups {
+		x.setOrd(first + int64(i))
+	}
 }
 
 // setOrd moves n's group to ord.

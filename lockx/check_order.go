@@ -90,10 +90,11 @@ type orderGraph struct {
 	edges     int
 	nodes     atomic.Int64
 	low, high int64 // the ends of the topological order (check_cycle.go)
+	moveLimit int   // at most how many groups to move to an end of it
 	searched  int   // nodes that searches looked at, for tests
 }
 
-var graph orderGraph
+var graph = orderGraph{moveLimit: moveLimit}
 
 // nodeFor returns c's node, making it on first use.
 func (c *lockCheck) nodeFor(method string) *lockNode {
