@@ -575,9 +575,7 @@ func TestAdvCheckGraphShortLived(t *testing.T) {
 		world.Do(func() { y.Do(func() { x.Do(func() {}) }) })
 	}
 	safeCycle(&c, &d)
-	graph.RLock()
-	nodes, edges := graph.nodes.Load(), graph.edges
-	graph.RUnlock()
+	nodes, edges := graphSize()
 	var chains forgetting
 	for i := range n {
 		switch i % 4 {
