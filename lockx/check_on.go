@@ -22,8 +22,9 @@ import (
 // The costs are per acquisition: the goroutine's id (read from
 // runtime.Stack, about a microsecond, the bulk of it), the caller's program
 // counters, and a map lookup under a sharded mutex. Only acquisitions made
-// while holding another lock look at the graph, under a read lock, and
-// only an order not seen before takes the write lock and searches it.
+// while holding another lock look at the graph, under a read lock; only an
+// order not seen before takes the write lock, and only one against the
+// graph's topological order searches it (check_cycle.go).
 
 // lockCheck is what a lock keeps for checked mode: its node in the graph of
 // lock orders, made on first use.

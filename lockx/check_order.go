@@ -5,7 +5,6 @@ package lockx
 import (
 	"fmt"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,17 +32,26 @@ import (
 //     annotations. Nodes here are single locks, which costs generality (an
 //     inversion between two instances is found only with those instances)
 //     but reports nothing that is not an order of those two locks.
-//   - Gate locks. Two orders that are only ever followed while holding one
-//     common lock exclusively cannot run at once, so cannot deadlock. Each
-//     edge keeps the locks held exclusively every time it was seen (at most
-//     maxGuards of them; fewer only reports more), and a cycle whose edges
-//     all share one is not reported.
+//   - Gate locks. A "world" lock that ordinary operations hold for reading
+//     and a rebuild holds for writing, around inner locks taken in either
+//     order, makes a cycle in the graph that cannot deadlock. The rule,
+//     and why it holds, is in check_cycle.go: a cycle is reported only if
+//     no two of its edges exclude each other. Each edge keeps the locks
+//     held every time it was seen, and whether each was held exclusively
+//     every time (at most maxGuards of them; fewer only reports more).
+//   - Time that grows with the graph. Searching the graph for a way back
+//     on every new order costs, for a lock that takes many others, as much
+//     as all it reaches, each time a new lock is taken around it. The
+//     graph keeps a topological order (check_cycle.go), so that an order
+//     that agrees with it needs no search, and one that does not searches
+//     only the locks ordered between its two ends.
 //   - Shared acquisitions count in full: lockx's RWMutex queues readers
 //     behind a waiting writer, so a read can wait as long as a write. A
 //     TryDo that succeeds waits for nothing and adds no edge to its lock,
 //     though the locks taken inside it get edges from it.
 
-// A lockNode is one lock in the graph. Its maps are guarded by graph.
+// A lockNode is one lock in the graph. Its fields but kind are guarded by
+// graph.
 type lockNode struct {
 	kind string                   // the lock's type, for reports
 	out  map[*lockNode]*orderEdge // locks taken while holding this one
@@ -52,26 +60,41 @@ type lockNode struct {
 	// were made: Go maps do not shrink, so forget remakes one that has
 	// mostly emptied.
 	peakOut, peakIn int
+	// ord is the node's place in the graph's topological order, shared by
+	// the nodes of a group, which safe cycles join (check_cycle.go).
+	ord   int64
+	group *nodeGroup
+	index int // in group.nodes
 }
 
 // An orderEdge records the first time its order was seen, for reports,
-// and the locks held exclusively every time.
+// and the locks held every time.
 type orderEdge struct {
 	goid               uint64
 	fromMethod, method string
 	fromAt, at         site
-	guards             []*lockNode
+	guards             []guard
+}
+
+// A guard is a lock held every time an order was followed, besides the
+// two it orders.
+type guard struct {
+	n  *lockNode
+	ex bool // held exclusively every time
 }
 
 const maxGuards = 4
 
 type orderGraph struct {
 	sync.RWMutex
-	edges int
-	nodes atomic.Int64
+	edges     int
+	nodes     atomic.Int64
+	low, high int64 // the ends of the topological order (check_cycle.go)
+	moveLimit int   // at most how many groups to move to an end of it
+	searched  int   // nodes that searches looked at, for tests
 }
 
-var graph orderGraph
+var graph = orderGraph{moveLimit: moveLimit}
 
 // nodeFor returns c's node, making it on first use.
 func (c *lockCheck) nodeFor(method string) *lockNode {
@@ -90,9 +113,11 @@ func (c *lockCheck) nodeFor(method string) *lockNode {
 }
 
 // forget takes n, whose lock is garbage, out of the graph.
-func forget(n *lockNode) {
-	graph.Lock()
-	defer graph.Unlock()
+func forget(n *lockNode) { graph.forget(n) }
+
+func (gr *orderGraph) forget(n *lockNode) {
+	gr.Lock()
+	defer gr.Unlock()
 	for to := range n.out {
 		delete(to.in, n)
 		if len(to.in) < to.peakIn/4 {
@@ -105,9 +130,10 @@ func forget(n *lockNode) {
 			from.out, from.peakOut = remake(from.out)
 		}
 	}
-	graph.edges -= len(n.out) + len(n.in)
+	gr.edges -= len(n.out) + len(n.in)
 	n.out, n.in = nil, nil
-	graph.nodes.Add(-1)
+	n.leaveGroup()
+	gr.nodes.Add(-1)
 }
 
 func remake[V any](m map[*lockNode]V) (map[*lockNode]V, int) {
@@ -130,31 +156,52 @@ func checkOrder(g *goroutine, c *lockCheck, method string, at *site) {
 			h.n = h.c.nodeFor(h.method)
 		}
 	}
-	graph.RLock()
-	known := graph.known(g, n)
-	graph.RUnlock()
-	if known {
-		return
-	}
-	graph.Lock()
-	report := graph.add(g, n, method, at)
-	graph.Unlock()
-	if report != "" {
+	if report := graph.check(g, n, method, at); report != "" {
 		panic(report)
 	}
 }
 
+// check records the orders that g's taking n makes, and returns a report
+// if one of them closes a cycle that can deadlock.
+func (gr *orderGraph) check(g *goroutine, n *lockNode, method string, at *site) string {
+	gr.RLock()
+	known := gr.known(g, n)
+	gr.RUnlock()
+	if known {
+		return ""
+	}
+	gr.Lock()
+	defer gr.Unlock()
+	return gr.add(g, n, method, at)
+}
+
 // known reports whether every order that g's taking n makes has been seen
-// before, under guards no fewer than g holds now: the common case, which
+// before, with guards that g holds now, as firmly: the common case, which
 // needs only the read lock.
 func (*orderGraph) known(g *goroutine, n *lockNode) bool {
 	for i := range g.held {
 		e := g.held[i].n.out[n]
-		if e == nil || len(e.guards) > 0 && len(common(e.guards, g.guards(i))) < len(e.guards) {
+		if e == nil {
 			return false
+		}
+		for _, gd := range e.guards {
+			j := g.holding(gd.n)
+			if j < 0 || j == i || gd.ex && g.held[j].mode == shared {
+				return false
+			}
 		}
 	}
 	return true
+}
+
+// holding returns the index in g.held of n's lock, or -1.
+func (g *goroutine) holding(n *lockNode) int {
+	for j := range g.held {
+		if g.held[j].n == n {
+			return j
+		}
+	}
+	return -1
 }
 
 // add adds the orders that g's taking n makes, and returns a report of the
@@ -162,18 +209,17 @@ func (*orderGraph) known(g *goroutine, n *lockNode) bool {
 func (gr *orderGraph) add(g *goroutine, n *lockNode, method string, at *site) string {
 	for i := range g.held {
 		h := &g.held[i]
-		guards := g.guards(i)
 		e := h.n.out[n]
-		if e != nil {
-			if len(e.guards) == 0 {
-				continue
-			}
-			guards = common(e.guards, guards)
-			if len(guards) == len(e.guards) {
+		var guards []guard
+		if e == nil {
+			guards = g.guards(i)
+		} else {
+			var narrowed bool
+			if guards, narrowed = g.narrow(e.guards, i); !narrowed {
 				continue
 			}
 		}
-		if path := findPath(n, h.n, guards); path != nil {
+		if path := gr.place(h.n, n, guards); path != nil {
 			return inversion(g, h, method, at, n, path)
 		}
 		if e != nil {
@@ -195,71 +241,39 @@ func (gr *orderGraph) add(g *goroutine, n *lockNode, method string, at *site) st
 	return ""
 }
 
-// guards returns the locks other than g.held[i] that g holds exclusively.
-func (g *goroutine) guards(i int) []*lockNode {
-	var guards []*lockNode
+// guards returns the locks other than g.held[i] that g holds, outermost
+// first.
+func (g *goroutine) guards(i int) []guard {
+	var guards []guard
 	for j := range g.held {
-		if j != i && g.held[j].mode != shared && len(guards) < maxGuards {
-			guards = append(guards, g.held[j].n)
+		if j != i && len(guards) < maxGuards {
+			guards = append(guards, guard{g.held[j].n, g.held[j].mode != shared})
 		}
 	}
 	return guards
 }
 
-// common returns the locks in both a and b.
-func common(a, b []*lockNode) []*lockNode {
-	var c []*lockNode
-	for _, n := range a {
-		if slices.Contains(b, n) {
-			c = append(c, n)
+// narrow returns the guards of an order seen before with old, now seen
+// again with g holding g.held, the first of them g.held[i]: those g still
+// holds, exclusive if held exclusively both times; and whether that is
+// fewer, or fewer exclusive, than old.
+func (g *goroutine) narrow(old []guard, i int) ([]guard, bool) {
+	var kept []guard
+	narrowed := false
+	for _, o := range old {
+		if j := g.holding(o.n); j >= 0 && j != i {
+			ex := g.held[j].mode != shared
+			kept = append(kept, guard{o.n, o.ex && ex})
+			narrowed = narrowed || o.ex && !ex
 		}
 	}
-	return c
+	return kept, narrowed || len(kept) < len(old)
 }
 
+// A step is an edge of a path through the graph.
 type step struct {
 	from, to *lockNode
 	e        *orderEdge
-}
-
-// findPath returns a path of edges from from to to along which no lock of
-// guards guards every edge, or nil if there is none. A search state is a
-// node and the set of guards (a bit mask) common to the edges so far; a
-// state is skipped when the node was reached before with a subset, which
-// can only do better.
-func findPath(from, to *lockNode, guards []*lockNode) []step {
-	seen := make(map[*lockNode]uint16) // bit m set: reached with mask m
-	var path []step
-	var visit func(n *lockNode, mask uint8) bool
-	visit = func(n *lockNode, mask uint8) bool {
-		if n == to {
-			return mask == 0
-		}
-		for m := range uint8(16) {
-			if seen[n]&(1<<m) != 0 && m&^mask == 0 {
-				return false
-			}
-		}
-		seen[n] |= 1 << mask
-		for next, e := range n.out {
-			var m uint8
-			for i, g := range guards {
-				if mask&(1<<i) != 0 && slices.Contains(e.guards, g) {
-					m |= 1 << i
-				}
-			}
-			path = append(path, step{n, next, e})
-			if visit(next, m) {
-				return true
-			}
-			path = path[:len(path)-1]
-		}
-		return false
-	}
-	if visit(from, uint8(1)<<len(guards)-1) {
-		return path
-	}
-	return nil
 }
 
 // inversion reports that g, holding h, takes n, which path leads back to h.

@@ -281,9 +281,10 @@ func TestCheckTryDo(t *testing.T) {
 	wantReport(t, v, "lock order inversion", "with Mutex.TryDo")
 }
 
-// TestCheckGateLock: orders followed only while holding one common lock
-// exclusively cannot run at once, so cannot deadlock, and are not reported;
-// a common lock held shared, or not every time, does not protect them.
+// TestCheckGateLock: two orders followed holding one common lock, one of
+// them exclusively every time, cannot run at once, so a cycle with two such
+// edges cannot deadlock and is not reported; a common lock held shared on
+// both, or not every time, does not protect them.
 func TestCheckGateLock(t *testing.T) {
 	var gate lockx.RWMutex
 	var a, b lockx.Mutex
@@ -294,12 +295,65 @@ func TestCheckGateLock(t *testing.T) {
 	gate.RDo(func() { c.Do(func() { d.Do(func() {}) }) })
 	v := testenv.PanicValue(func() { gate.RDo(func() { d.Do(func() { c.Do(func() {}) }) }) })
 	wantReport(t, v, "lock order inversion")
+	gate.Do(func() { d.Do(func() { c.Do(func() {}) }) }) // a writer excludes the reader
 
 	var e, f lockx.Mutex
 	gate.Do(func() { e.Do(func() { f.Do(func() {}) }) })
 	e.Do(func() { f.Do(func() {}) }) // the same order, once without the gate
 	v = testenv.PanicValue(func() { gate.Do(func() { f.Do(func() { e.Do(func() {}) }) }) })
 	wantReport(t, v, "lock order inversion")
+
+	// The gate on two edges of three, held shared on one of them.
+	var g, h, i lockx.Mutex
+	gate.RDo(func() { g.Do(func() { h.Do(func() {}) }) })
+	h.Do(func() { i.Do(func() {}) })
+	gate.Do(func() { i.Do(func() { g.Do(func() {}) }) })
+}
+
+// TestCheckGateLockWeakened: an order seen again holding its gate shared,
+// where it was held exclusively, or not at all, no longer excludes what it
+// excluded, and the cycle it is on is reported then.
+func TestCheckGateLockWeakened(t *testing.T) {
+	var world lockx.RWMutex
+	var a, b lockx.Mutex
+	world.Do(func() { a.Do(func() { b.Do(func() {}) }) })
+	world.Do(func() { b.Do(func() { a.Do(func() {}) }) })
+	world.RDo(func() { a.Do(func() { b.Do(func() {}) }) }) // b→a still excludes it
+	v := testenv.PanicValue(func() { world.RDo(func() { b.Do(func() { a.Do(func() {}) }) }) })
+	wantReport(t, v, "lock order inversion")
+	v = testenv.PanicValue(func() { a.Do(func() { b.Do(func() {}) }) })
+	wantReport(t, v, "lock order inversion")
+}
+
+// TestCheckGateLockHidesNoCycle: a cycle that its gate makes safe does not
+// hide another through different locks that it does not.
+func TestCheckGateLockHidesNoCycle(t *testing.T) {
+	var gate lockx.Mutex
+	// x→y closes y→x, under the gate both times, and y→z→x, where no
+	// edge holds it.
+	var x, y, z lockx.Mutex
+	gate.Do(func() { y.Do(func() { x.Do(func() {}) }) })
+	y.Do(func() { z.Do(func() {}) })
+	z.Do(func() { x.Do(func() {}) })
+	v := testenv.PanicValue(func() { gate.Do(func() { x.Do(func() { y.Do(func() {}) }) }) })
+	wantReport(t, v, "lock order inversion", "B was held while C was taken, and C while A was")
+
+	// p→q closes q→m→p, where q→m and m→p exclude each other, and
+	// q→r→m→p, where nothing does: a search that has been to m the first
+	// way must go again the second.
+	var p, q, r, m lockx.Mutex
+	gate.Do(func() { q.Do(func() { m.Do(func() {}) }) })
+	q.Do(func() { r.Do(func() {}) })
+	r.Do(func() { m.Do(func() {}) })
+	gate.Do(func() { m.Do(func() { p.Do(func() {}) }) })
+	v = testenv.PanicValue(func() { p.Do(func() { q.Do(func() {}) }) })
+	wantReport(t, v, "lock order inversion", "B was held while C was taken, and C while D was, and D while A was")
+
+	// Without r, p→q closes only the safe cycle.
+	var p2, q2, m2 lockx.Mutex
+	gate.Do(func() { q2.Do(func() { m2.Do(func() {}) }) })
+	gate.Do(func() { m2.Do(func() { p2.Do(func() {}) }) })
+	p2.Do(func() { q2.Do(func() {}) })
 }
 
 // TestCheckCockroach7504 ports the GoKer kernel cockroach7504 (the Go
