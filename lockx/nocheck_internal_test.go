@@ -14,7 +14,6 @@ import (
 func TestNoCheckCostsNoSpace(t *testing.T) {
 	type bare struct { // rwlock without its check field
 		_ atomic.Int64
-		_ uint64
 		_ sync.Mutex
 		_ waitQueue
 		_ waitQueue
