@@ -2,6 +2,7 @@ package lockx
 
 import (
 	"context"
+	"sync"
 
 	"github.com/leakproof/leakproof/internal/checkmode"
 )
@@ -71,8 +72,8 @@ func (m *RWMutex) DoWhen(ctx context.Context, cond func() bool, f func()) error 
 // keeps cond where it came from, and pays with a wake-up per waiter per
 // change.
 //
-// A waiter whose cond is false queues in conds before it releases the
-// lock, and a release after a change takes every waiter out of conds and
+// A waiter whose cond is false queues in conds (or l.cv: see awaitChange)
+// before it releases the lock, and a release after a change takes every waiter out of conds and
 // wakes them all, as sync.Cond.Broadcast does: each competes for the lock
 // like a newcomer, looks again, and queues again if its cond is still
 // false. No wake-up can be lost: a change needs the lock, so it comes
@@ -98,7 +99,7 @@ func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f 
 	if err := l.lockSlow(ctx, nil); err != nil {
 		return err
 	}
-	var w *waiter // made on the first false cond
+	var w *waiter // made on the first false cond, if ctx can end
 	held := true
 	defer func() {
 		// f returned, or cond or f panicked or called runtime.Goexit,
@@ -110,7 +111,7 @@ func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f 
 		}
 	}()
 	for !cond() {
-		if w == nil {
+		if w == nil && ctx.Done() != nil {
 			w = newWaiter(true)
 		}
 		held = false
@@ -126,17 +127,47 @@ func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f 
 // awaitChange queues w, whose cond is false, until the state changes,
 // releases l without counting as a change, and waits to be woken; then
 // takes l again. It gives up when ctx ends, returning ctx.Err() without l.
+//
+// A nil w is a wait whose ctx cannot end, which sleeps in l.cv instead of
+// in conds. A wait that ctx can end must select on ctx.Done() and a
+// channel, which the waiting goroutine must make itself to stay durable in
+// testing/synctest, and which it has to allocate with a waiter to queue.
+// sync.Cond.Wait is durable too, and allocates nothing.
 func (l *rwlock) awaitChange(ctx context.Context, w *waiter) error {
 	l.qmu.Lock()
 	// Release l and flag conds in one atomic operation: on a lock the
 	// waker is hammering, each costs a cache-line round trip. Only qmu's
 	// holder sets condsQueued, so adding it cannot carry.
 	d := int64(-writer)
-	if l.conds.head == nil {
+	if l.state.Load()&condsQueued == 0 {
 		d += condsQueued
 	}
-	l.conds.pushBack(w, awaiting)
+	var epoch uint64
+	if w != nil {
+		l.conds.pushBack(w, awaiting)
+	} else {
+		if l.cv == nil {
+			l.cv = &condVar{}
+			l.cv.L = &l.qmu
+		}
+		l.cv.waiting++
+		epoch = l.cv.epoch
+	}
 	s := l.state.Add(d)
+	if w == nil {
+		// Keep qmu, so that no wake-up can come between here and Wait,
+		// unless the release has more to do.
+		if s&^condsQueued != 0 {
+			l.qmu.Unlock()
+			l.releaseSlow(s, false)
+			l.qmu.Lock()
+		}
+		for l.cv.epoch == epoch {
+			l.cv.Wait()
+		}
+		l.qmu.Unlock()
+		return l.lockSlow(ctx, nil) // ctx cannot end
+	}
 	l.qmu.Unlock()
 	if s&^condsQueued != 0 {
 		l.releaseSlow(s, false)
@@ -151,20 +182,35 @@ func (l *rwlock) awaitChange(ctx context.Context, w *waiter) error {
 	return l.won(ctx) // lockSlow may win at once, without looking at ctx
 }
 
+// A condVar is where the DoWhen waiters whose context cannot end sleep.
+type condVar struct {
+	sync.Cond        // L is the lock's qmu
+	waiting   int    // waiters asleep in Cond since the last wakeConds
+	epoch     uint64 // wakeConds calls that woke any
+}
+
 // wakeConds takes every waiter out of l.conds, and returns them chained
 // through next, for signalAll once l.qmu, which must be held, is
-// released.
-func (l *rwlock) wakeConds() *waiter {
+// released; and reports whether to broadcast l.cv then too.
+func (l *rwlock) wakeConds() (*waiter, bool) {
+	bcast := l.cv != nil && l.cv.waiting > 0
+	if bcast {
+		l.cv.waiting = 0
+		l.cv.epoch++
+	}
 	h := l.conds.head
-	if h == nil {
-		return nil
+	if h == nil && !bcast {
+		return nil, false
 	}
 	l.state.And(^int64(condsQueued))
+	if h == nil {
+		return nil, bcast
+	}
 	l.conds.head = nil
 	h.prev.next = nil
 	for w := h; w != nil; w = w.next {
 		w.prev = nil
 		w.status = rechecking
 	}
-	return h
+	return h, bcast
 }

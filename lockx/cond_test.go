@@ -337,6 +337,47 @@ func TestDoWhenCancel(t *testing.T) {
 	})
 }
 
+// TestDoWhenCancelBeside: waits whose context can end and waits whose
+// context cannot sleep apart; a give-up of one kind leaves the other kind
+// waiting for the next change, and that change wakes it.
+func TestDoWhenCancelBeside(t *testing.T) {
+	for _, forever := range []int{1, 3} {
+		t.Run(fmt.Sprint(forever, " forever"), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				g := lockx.NewGuarded(0)
+				var wg sync.WaitGroup
+				for range forever {
+					wg.Go(func() {
+						err := g.DoWhen(context.WithoutCancel(t.Context()), func(n *int) bool { return *n > 0 }, func(*int) {})
+						if err != nil {
+							t.Error(err)
+						}
+					})
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				errc := make(chan error)
+				go func() { errc <- g.DoWhen(ctx, func(n *int) bool { return *n > 0 }, func(*int) { t.Error("f ran") }) }()
+				synctest.Wait()
+				if n := lockx.GuardedAwaiting(g); n != forever+1 {
+					t.Fatalf("%d awaiting, want %d", n, forever+1)
+				}
+				cancel()
+				if err := <-errc; err != context.Canceled {
+					t.Errorf("DoWhen = %v, want context.Canceled", err)
+				}
+				if n := lockx.GuardedAwaiting(g); n != forever {
+					t.Fatalf("%d awaiting after the give-up, want %d", n, forever)
+				}
+				g.Do(func(n *int) { *n = forever })
+				wg.Wait() // a lost wake-up is a deadlock synctest reports
+				if err := lockx.GuardedIdle(g); err != nil {
+					t.Error(err)
+				}
+			})
+		})
+	}
+}
+
 // TestDoWhenPanics: a panic in cond or f, or a runtime.Goexit in cond (a
 // t.FailNow), reaches only DoWhen's own caller, after the lock is released;
 // the other waiters carry on.

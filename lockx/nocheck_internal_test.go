@@ -18,6 +18,7 @@ func TestNoCheckCostsNoSpace(t *testing.T) {
 		_ waitQueue
 		_ waitQueue
 		_ waitQueue
+		_ *condVar
 	}
 	if s := unsafe.Sizeof(lockCheck{}); s != 0 {
 		t.Errorf("lockCheck has size %d", s)

@@ -21,6 +21,7 @@ type rwlock struct {
 	wq    waitQueue // writers waiting for the lock
 	rq    waitQueue // readers waiting for the writers to go
 	conds waitQueue // DoWhen waiters waiting for the state to change
+	cv    *condVar  // DoWhen waiters whose context cannot end, likewise
 }
 
 // A released lock goes to whichever writer gets it first: a newcomer may
@@ -55,7 +56,7 @@ const (
 	writersQueued             // wq is not empty
 	starving                  // the next release hands the lock to wq's head; nobody barges
 	readersQueued             // rq is not empty
-	condsQueued               // conds is not empty: a writer's release must look at it
+	condsQueued               // conds or cv has waiters: a writer's release must wake them
 	reader                    // one reader holds the lock; the readers count from this bit up
 )
 
@@ -246,16 +247,20 @@ func (l *rwlock) releaseSlow(s int64, changed bool) {
 		return
 	}
 	var c *waiter
+	var bcast bool
 	l.qmu.Lock()
 	in := l.admit(true)
 	if conds {
-		c = l.wakeConds()
+		c, bcast = l.wakeConds()
 	}
 	h := l.wake()
 	l.qmu.Unlock()
 	signalAll(in)
 	h.signal()
 	signalAll(c)
+	if bcast {
+		l.cv.Broadcast()
+	}
 }
 
 // wake gives the writers' queue's head what a release owes it, unless
@@ -317,7 +322,7 @@ func (l *rwlock) abandon(w *waiter) {
 		}
 	case awaiting:
 		l.conds.remove(w)
-		if l.conds.head == nil {
+		if l.conds.head == nil && (l.cv == nil || l.cv.waiting == 0) {
 			l.state.And(^int64(condsQueued))
 		}
 	case rechecking:
