@@ -2,6 +2,7 @@ package lockx
 
 import (
 	"context"
+	"sync"
 
 	"github.com/leakproof/leakproof/internal/checkmode"
 )
@@ -26,10 +27,13 @@ import (
 // If ctx ends before f starts, DoWhen returns ctx.Err() without running f,
 // and leaves nothing behind in m. ctx does not interrupt f.
 //
-// After a change, waiters evaluate cond in the order they began waiting,
-// so among those whose cond holds, the one that has waited longest runs
-// first. A goroutine that has not waited yet (a Do, or a DoWhen just
-// called) may take the lock ahead of them, as it may ahead of any waiter.
+// A change wakes every waiter to evaluate cond again, as
+// [sync.Cond.Broadcast] would, and they compete for the lock with each
+// other and with goroutines that have not waited yet, in no set order: of
+// several waiters whose cond holds, any may run first, and the others may
+// then find cond false and wait on. A woken waiter that keeps losing the
+// lock is handed it, as any waiter for the lock is, so every waiter looks
+// at every change soon after it.
 //
 // A panic in cond or f reaches DoWhen's caller unchanged, after the lock
 // has been released; other waiters are unaffected. DoWhen panics if ctx,
@@ -68,20 +72,21 @@ func (m *RWMutex) DoWhen(ctx context.Context, cond func() bool, f func()) error 
 // keeps cond where it came from, and pays with a wake-up per waiter per
 // change.
 //
-// The wake-ups go one at a time, like a baton. A waiter whose cond is
-// false records the lock's gen, the count of changes, and sleeps in conds;
-// it is stale once gen has moved on. A release after a change gives the
-// first waiter in conds its turn, unless a turn is out already (turnOut).
-// A release that finds a turn out does nothing more: the turn's holder has
-// not looked yet, since it looks holding the lock, and when it looks it
-// sees this change, and compares the waiters behind it with a gen that
-// counts it. The waiter with the turn competes for the lock like a
-// newcomer, rather than being handed it asleep, which would leave the lock
-// idle until the waiter runs. If its cond is false it goes to the back of
-// conds, not stale, and passes the turn to the next waiter if that one is
-// stale; if true, it runs f, and f's release, a change, ends its turn and
-// gives the next waiter one. So after a change every waiter looks once, in
-// the order they queued, and only one at a time is woken to look.
+// A waiter whose cond is false queues in conds (or l.cv: see awaitChange)
+// before it releases the lock, and a release after a change takes every waiter out of conds and
+// wakes them all, as sync.Cond.Broadcast does: each competes for the lock
+// like a newcomer, looks again, and queues again if its cond is still
+// false. No wake-up can be lost: a change needs the lock, so it comes
+// after the waiter has queued, and its release finds it.
+//
+// Waking them all at once lets their wake-ups overlap, and most of them
+// then win the briefly held lock by spinning rather than sleeping again.
+// An earlier version passed a single turn from waiter to waiter, so that
+// they looked in the order they queued; but that put a whole sleep and
+// wake-up between one look and the next, and made a producer/consumer
+// pair about 1.5 times slower. sync.Cond's Broadcast users get no order
+// either, and the lock's own hand-off still bounds how often a woken
+// waiter can lose the lock.
 func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f func()) error {
 	if err := enter(ctx, method, f == nil); err != nil {
 		return err
@@ -94,31 +99,19 @@ func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f 
 	if err := l.lockSlow(ctx, nil); err != nil {
 		return err
 	}
-	var w *waiter // made on the first false cond
+	var w *waiter // made on the first false cond, if ctx can end
 	held := true
 	defer func() {
 		// f returned, or cond or f panicked or called runtime.Goexit,
 		// holding l. A panicking cond was not meant to change the state,
 		// but may have left anything half done, and a needless look by the
 		// other waiters costs less than a missed one: release as a change.
-		if !held {
-			return
+		if held {
+			l.unlock()
 		}
-		if w != nil && w.turn {
-			// Keeping the turn to here is the same as ending it before f:
-			// only a writer's release, which must wait for this one, looks
-			// at it. Ending it in the release saves an atomic operation.
-			w.turn = false
-			l.gen++
-			if s := l.state.Add(-(writer | turnOut)); s != 0 {
-				l.unlockSlow(s)
-			}
-			return
-		}
-		l.unlock()
 	}()
 	for !cond() {
-		if w == nil {
+		if w == nil && ctx.Done() != nil {
 			w = newWaiter(true)
 		}
 		held = false
@@ -127,102 +120,97 @@ func (l *rwlock) doWhen(ctx context.Context, method string, cond func() bool, f 
 		}
 		held = true
 	}
-	f() // its release is a change, and gives the next waiter its turn
+	f() // its release is a change, and wakes the waiters in conds
 	return nil
 }
 
 // awaitChange queues w, whose cond is false, until the state changes,
-// releases l without counting as a change, and waits for w's turn to look
-// again; then takes l again. It gives up when ctx ends, returning
-// ctx.Err() without l.
+// releases l without counting as a change, and waits to be woken; then
+// takes l again. It gives up when ctx ends, returning ctx.Err() without l.
+//
+// A nil w is a wait whose ctx cannot end, which sleeps in l.cv instead of
+// in conds. A wait that ctx can end must select on ctx.Done() and a
+// channel, which the waiting goroutine must make itself to stay durable in
+// testing/synctest, and which it has to allocate with a waiter to queue.
+// sync.Cond.Wait is durable too, and allocates nothing.
 func (l *rwlock) awaitChange(ctx context.Context, w *waiter) error {
-	var next *waiter
 	l.qmu.Lock()
-	hadTurn := w.turn
-	if hadTurn {
-		w.turn = false
-		next = l.takeTurn()
+	// Release l and flag conds in one atomic operation: on a lock the
+	// waker is hammering, each costs a cache-line round trip. Only qmu's
+	// holder sets condsQueued, so adding it cannot carry.
+	d := int64(-writer)
+	if l.state.Load()&condsQueued == 0 {
+		d += condsQueued
 	}
-	w.gen = l.gen
-	l.conds.pushBack(w, awaiting)
-	// Release l, flag conds and pass the turn in one atomic operation: on
-	// a lock the waker is hammering, each costs a cache-line round trip.
-	var s int64
-	for {
-		old := l.state.Load()
-		s = old | condsQueued
-		if hadTurn && next == nil {
-			s &^= turnOut
+	var epoch uint64
+	if w != nil {
+		l.conds.pushBack(w, awaiting)
+	} else {
+		if l.cv == nil {
+			l.cv = &condVar{}
+			l.cv.L = &l.qmu
 		}
-		s -= writer
-		if l.state.CompareAndSwap(old, s) {
-			break
+		l.cv.waiting++
+		epoch = l.cv.epoch
+	}
+	s := l.state.Add(d)
+	if w == nil {
+		// Keep qmu, so that no wake-up can come between here and Wait,
+		// unless the release has more to do.
+		if s&^condsQueued != 0 {
+			l.qmu.Unlock()
+			l.releaseSlow(s, false)
+			l.qmu.Lock()
 		}
+		for l.cv.epoch == epoch {
+			l.cv.Wait()
+		}
+		l.qmu.Unlock()
+		return l.lockSlow(ctx, nil) // ctx cannot end
 	}
 	l.qmu.Unlock()
-	if s&^(condsQueued|turnOut) != 0 {
+	if s&^condsQueued != 0 {
 		l.releaseSlow(s, false)
 	}
-	next.signal()
 	if !w.wait(ctx.Done()) {
 		l.abandon(w)
-	} else if l.lockSlow(ctx, w) == nil && l.won(ctx) == nil {
-		return nil // lockSlow may win at once, without looking at ctx: won does
+		return ctx.Err()
 	}
-	if w.turn {
-		l.qmu.Lock()
-		w.turn = false
-		l.state.And(^int64(turnOut))
-		r := l.nextTurn()
-		l.qmu.Unlock()
-		r.signal()
+	if err := l.lockSlow(ctx, w); err != nil {
+		return err
 	}
-	return ctx.Err()
+	return l.won(ctx) // lockSlow may win at once, without looking at ctx
 }
 
-// nextTurn takes the head of l.conds out and gives it its turn, unless a
-// turn is out already. It returns the waiter to signal once l.qmu, which
-// must be held, is released.
-//
-// Its callers, a release after a change and a turn given up, do not hold
-// l, so cannot read gen: they give the head its turn whether or not it is
-// stale. It nearly always is: it queued before the change, unless every
-// waiter queued before it left in the moment since. A needless look costs
-// a wake-up; a missed one would lose it.
-func (l *rwlock) nextTurn() *waiter {
+// A condVar is where the DoWhen waiters whose context cannot end sleep.
+type condVar struct {
+	sync.Cond        // L is the lock's qmu
+	waiting   int    // waiters asleep in Cond since the last wakeConds
+	epoch     uint64 // wakeConds calls that woke any
+}
+
+// wakeConds takes every waiter out of l.conds, and returns them chained
+// through next, for signalAll once l.qmu, which must be held, is
+// released; and reports whether to broadcast l.cv then too.
+func (l *rwlock) wakeConds() (*waiter, bool) {
+	bcast := l.cv != nil && l.cv.waiting > 0
+	if bcast {
+		l.cv.waiting = 0
+		l.cv.epoch++
+	}
 	h := l.conds.head
+	if h == nil && !bcast {
+		return nil, false
+	}
+	l.state.And(^int64(condsQueued))
 	if h == nil {
-		return nil
+		return nil, bcast
 	}
-	for {
-		s := l.state.Load()
-		if s&turnOut != 0 {
-			// Another release gave a turn since this one's: its holder
-			// looks after both changes.
-			return nil
-		}
-		next := s | turnOut
-		if l.conds.last(h) {
-			next &^= condsQueued
-		}
-		if l.state.CompareAndSwap(s, next) {
-			break
-		}
+	l.conds.head = nil
+	h.prev.next = nil
+	for w := h; w != nil; w = w.next {
+		w.prev = nil
+		w.status = rechecking
 	}
-	l.conds.remove(h)
-	h.status, h.turn = rechecking, true
-	return h
-}
-
-// takeTurn is nextTurn for the turn's holder, which holds l: it gives the
-// head of l.conds the turn only if it is stale, and sets the flags itself,
-// in its release.
-func (l *rwlock) takeTurn() *waiter {
-	w := l.conds.head
-	if w == nil || w.gen == l.gen {
-		return nil
-	}
-	l.conds.remove(w)
-	w.status, w.turn = rechecking, true
-	return w
+	return h, bcast
 }

@@ -44,8 +44,10 @@
 // readers arriving while a writer holds the lock or waits for it wait too,
 // so readers cannot starve writers; and the readers that waited behind a
 // writer enter together when it leaves, before the next writer, so writers
-// cannot starve readers. After a change, DoWhen waiters look at their
-// conditions in the order they began waiting.
+// cannot starve readers. A change wakes every DoWhen waiter to look at its
+// condition again, and each competes for the lock as any waiter does, so
+// none misses a change; which of several waiters whose conditions hold
+// runs first is not set, as with sync.Cond.Broadcast.
 //
 // # Checked mode
 //

@@ -44,7 +44,11 @@ func GuardedAwaiting[T any](g *Guarded[T]) int { return g.l.awaiting() }
 func (l *rwlock) awaiting() int {
 	l.qmu.Lock()
 	defer l.qmu.Unlock()
-	return l.conds.len()
+	n := l.conds.len()
+	if l.cv != nil {
+		n += l.cv.waiting
+	}
+	return n
 }
 
 func (q *waitQueue) len() int {

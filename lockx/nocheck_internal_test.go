@@ -14,11 +14,11 @@ import (
 func TestNoCheckCostsNoSpace(t *testing.T) {
 	type bare struct { // rwlock without its check field
 		_ atomic.Int64
-		_ uint64
 		_ sync.Mutex
 		_ waitQueue
 		_ waitQueue
 		_ waitQueue
+		_ *condVar
 	}
 	if s := unsafe.Sizeof(lockCheck{}); s != 0 {
 		t.Errorf("lockCheck has size %d", s)

@@ -14,13 +14,6 @@ type rwlock struct {
 	check lockCheck // checked mode only; zero-size, and first so it adds no padding
 
 	state atomic.Int64
-	// gen counts the critical sections that may have changed the state:
-	// each writer's release but a quiet one adds one. Only a writer holding
-	// the lock reads or writes it, so it costs a release one increment on a
-	// cache line the release writes anyway, and no atomic operation. A
-	// DoWhen waiter records gen when its cond is false; it is stale, and
-	// owed a look, once gen has moved on.
-	gen uint64
 	// qmu guards the queues and every change to the flags but writer and
 	// writerWoken. It is held only for a few instructions at a time, never
 	// while anyone waits for the lock.
@@ -28,6 +21,7 @@ type rwlock struct {
 	wq    waitQueue // writers waiting for the lock
 	rq    waitQueue // readers waiting for the writers to go
 	conds waitQueue // DoWhen waiters waiting for the state to change
+	cv    *condVar  // DoWhen waiters whose context cannot end, likewise
 }
 
 // A released lock goes to whichever writer gets it first: a newcomer may
@@ -55,15 +49,14 @@ type rwlock struct {
 //
 // condsQueued routes a writer's release to the slow path only while some
 // DoWhen waits for the state to change, so that a Do pays nothing for
-// DoWhen otherwise; turnOut is cond.go's.
+// DoWhen otherwise.
 const (
 	writer        = 1 << iota // a writer holds the lock
 	writerWoken               // a writer was woken and is competing: wake no other
 	writersQueued             // wq is not empty
 	starving                  // the next release hands the lock to wq's head; nobody barges
 	readersQueued             // rq is not empty
-	condsQueued               // conds is not empty: a writer's release must look at it
-	turnOut                   // a DoWhen waiter is out to look at a change: wake no other
+	condsQueued               // conds or cv has waiters: a writer's release must wake them
 	reader                    // one reader holds the lock; the readers count from this bit up
 )
 
@@ -108,7 +101,6 @@ func (l *rwlock) tryLock() bool {
 // unlock releases a writer after a critical section that may have changed
 // the state guarded by the lock, so DoWhen waiters look again.
 func (l *rwlock) unlock() {
-	l.gen++
 	if s := l.state.Add(-writer); s != 0 {
 		l.unlockSlow(s)
 	}
@@ -243,32 +235,32 @@ func (l *rwlock) unlockSlow(s int64) { l.releaseSlow(s, true) }
 // releaseSlow finishes a writer's release that left state s, after a
 // critical section that may have changed the state or not. Most releases
 // under contention find a woken writer already competing, or nobody
-// queued, and a DoWhen waiter already out to look at the change, and have
-// nothing more to do; only a release that must let readers in, wake a
-// writer, hand one the lock, or give a DoWhen waiter its turn takes the
-// queue mutex.
+// queued, and have nothing more to do; only a release that must let
+// readers in, wake a writer, hand one the lock, or wake the DoWhen waiters
+// after a change takes the queue mutex.
 func (l *rwlock) releaseSlow(s int64, changed bool) {
 	if s&writer != 0 {
 		panic("lockx: internal error: release of a lock not held for writing")
 	}
-	// A turn out (turnOut) has not been taken up yet: its holder evaluates
-	// its cond after this release, and compares the waiters behind it with
-	// a gen that counts this change. See doWhen.
-	turn := changed && s&(condsQueued|turnOut) == condsQueued
-	if !turn && s&(starving|readersQueued) == 0 && (s&writersQueued == 0 || s&writerWoken != 0) {
+	conds := changed && s&condsQueued != 0
+	if !conds && s&(starving|readersQueued) == 0 && (s&writersQueued == 0 || s&writerWoken != 0) {
 		return
 	}
-	var t *waiter
+	var c *waiter
+	var bcast bool
 	l.qmu.Lock()
 	in := l.admit(true)
-	if turn {
-		t = l.nextTurn()
+	if conds {
+		c, bcast = l.wakeConds()
 	}
 	h := l.wake()
 	l.qmu.Unlock()
 	signalAll(in)
 	h.signal()
-	t.signal()
+	signalAll(c)
+	if bcast {
+		l.cv.Broadcast()
+	}
 }
 
 // wake gives the writers' queue's head what a release owes it, unless
@@ -330,11 +322,11 @@ func (l *rwlock) abandon(w *waiter) {
 		}
 	case awaiting:
 		l.conds.remove(w)
-		if l.conds.head == nil {
+		if l.conds.head == nil && (l.cv == nil || l.cv.waiting == 0) {
 			l.state.And(^int64(condsQueued))
 		}
 	case rechecking:
-		// Out of every queue, with a turn awaitChange ends.
+		// Out of every queue: the wake-up lands in w.ready, unread.
 	case woken:
 		l.state.Add(-writerWoken) // only w, which holds it, clears writerWoken now
 	case granted:

@@ -11,10 +11,8 @@ type waiter struct {
 	ready      chan struct{}
 	prev, next *waiter
 	status     waitStatus
-	write      bool   // RWMutex: the waiter wants the lock exclusively
-	turn       bool   // DoWhen: out of the condition queue to look at a change
-	losses     int    // Mutex: times woken and beaten to the lock
-	gen        uint64 // DoWhen: the lock's gen when the waiter's cond was false
+	write      bool // RWMutex: the waiter wants the lock exclusively
+	losses     int  // Mutex: times woken and beaten to the lock
 }
 
 type waitStatus uint8
