@@ -43,8 +43,9 @@
 // that race twice is handed the lock on the next release. On an RWMutex,
 // readers arriving while a writer holds the lock or waits for it wait too,
 // so readers cannot starve writers; and the readers that waited behind a
-// writer enter together when it leaves, before the next writer, so writers
-// cannot starve readers. A change wakes every DoWhen waiter to look at its
+// writer enter together when it leaves, ahead of the writers queued after
+// them (a writer arriving at the moment of the release may slip in first),
+// so writers cannot starve readers. A change wakes every DoWhen waiter to look at its
 // condition again, and each competes for the lock as any waiter does, so
 // none misses a change; which of several waiters whose conditions hold
 // runs first is not set, as with sync.Cond.Broadcast.
@@ -70,17 +71,28 @@
 //
 // Shared acquisitions count in both checks, since an RDo waits behind a
 // queued writer. A TryDo that wins waits for nothing, so it orders nothing
-// before its lock; the locks taken inside it are ordered after it. Orders
-// that were only ever followed while holding one other lock exclusively
-// (a gate every such goroutine takes first) cannot deadlock each other,
-// and are not reported. The record of orders refers to locks, not to the
-// values around them: it keeps nothing alive, and forgets a lock when it
-// is garbage collected, so programs that make many short-lived locks do
-// not grow it.
+// before its lock; the locks taken inside it are ordered after it.
+//
+// A cycle of orders is not reported when two of its orders were each only
+// ever followed while holding one common lock, and at least one of the two
+// only ever held it exclusively: goroutines cannot be inside both at once,
+// so the cycle cannot close. This is the "gate" of a world lock that
+// ordinary operations hold with RDo and a rebuild holds with Do, around
+// inner locks that the two take in opposite orders. Two orders that held
+// the common lock only for reading do not exclude each other, and an order
+// once followed without it is not protected by it: such cycles are
+// reported.
+//
+// The record of orders refers to locks, not to the values around them: it
+// keeps nothing alive, and forgets a lock when it is garbage collected, so
+// programs that make many short-lived locks do not grow it.
 //
 // Checking costs a few microseconds per acquisition, most of it in finding
-// out which goroutine is calling. Normal builds compile the checks away and
-// pay nothing.
+// out which goroutine is calling. An order not seen before costs more, but
+// one made by a lock nested for the first time, such as a short-lived lock
+// taken around a long-lived one, does not grow with the number of locks
+// the program has nested. Normal builds compile the checks away and pay
+// nothing.
 //
 // # testing/synctest
 //

@@ -42,10 +42,12 @@ type rwlock struct {
 //
 // Readers yield to writers: a reader that finds a writer holding the lock,
 // queued for it or woken to take it (readersWait) queues in rq, so a
-// stream of readers cannot starve a writer. A writer's release lets in every queued reader before any other
-// writer can take the lock, so a stream of writers cannot starve readers
-// either: the readers that queued behind one writer enter together when it
-// leaves, and the next writer waits for them.
+// stream of readers cannot starve a writer. A writer's release lets in
+// every queued reader before any queued writer can take the lock, so a
+// stream of writers cannot starve readers either: the readers that queued
+// behind one writer enter together when it leaves, and the queued writers
+// wait for them. (A newcomer writer may take the lock between the release
+// and the admission, once; then the readers go.)
 //
 // condsQueued routes a writer's release to the slow path only while some
 // DoWhen waits for the state to change, so that a Do pays nothing for

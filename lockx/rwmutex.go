@@ -14,8 +14,9 @@ import (
 // Writers contend for it as for a [Mutex]. A reader that arrives while a
 // writer holds the lock or waits for it waits too, so readers cannot
 // starve a writer; and the readers that waited behind a writer enter
-// together when it leaves, before the next writer, so writers cannot
-// starve readers.
+// together when it leaves, ahead of the writers queued after them (a
+// writer arriving at the moment of the release may slip in first), so
+// writers cannot starve readers.
 //
 // In the terminology of [the Go memory model], the return of the n'th
 // exclusive critical section (the f of a Do, DoContext or DoWhen, or a
@@ -212,7 +213,9 @@ func (l *rwlock) readersLeft() {
 // when all is not set, is queued for it; and returns them chained through
 // next, for signalAll once l.qmu, which must be held, is released. A
 // writer's release admits all, so the readers that queued behind it go
-// before the next writer.
+// before the writers queued after them. A newcomer writer can still take
+// the lock between the release and admit: at most once per release, so
+// readers are delayed, never starved.
 func (l *rwlock) admit(all bool) (in *waiter) {
 	n := int64(0)
 	for w := l.rq.head; w != nil; w = w.next {
