@@ -78,6 +78,15 @@ func (g *Group) waitContextErr(ctx context.Context) error {
 // closure per task. It is not folded into start, whose closure would then
 // capture a word more for every task.
 func (g *Group) startErr(f func() error, s *site) {
+	if s == nil { // as in start
+		go func() {
+			defer g.taskDone(nil, g.enter(nil))
+			if err := f(); err != nil {
+				g.fail(err)
+			}
+		}()
+		return
+	}
 	go func() {
 		defer g.taskDone(s, g.enter(s))
 		if err := f(); err != nil {

@@ -206,6 +206,15 @@ func (g *Group) tryAcquire() bool {
 // the one allocation of a task: it captures three words, as
 // x/sync/errgroup's does.
 func (g *Group) start(f func(), s *site) {
+	if s == nil {
+		// The head site, the common case: a closure of two words, as
+		// x/sync/errgroup's, rounds to a smaller size class than three.
+		go func() {
+			defer g.taskDone(nil, g.enter(nil))
+			f()
+		}()
+		return
+	}
 	go func() {
 		defer g.taskDone(s, g.enter(s))
 		f()
