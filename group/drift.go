@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -32,11 +33,14 @@ func codePtr(f any) uintptr { return reflect.ValueOf(f).Pointer() }
 //
 // Tasks are keyed by the function they run, not by the line of the Go call:
 // a pc per Go call (runtime.Callers) would cost more than the goroutine's
-// start, while the code pointer is a few nanoseconds (see codePtr). The pc of the Go call is taken
-// only the first time a group sees a function, and turned into file:line
-// only when a DriftError is built. So a closure literal, written on its Go
-// line, is reported there, and a named function started from several lines
-// is reported at the first of them.
+// start, while the code pointer is a few nanoseconds (see codePtr). The pc
+// of the Go call is taken only the first time the program starts a
+// function with Go, kept in goLines for every group after, and turned into
+// file:line only when a DriftError is built. So a closure literal, written
+// on its Go line, is reported there, and a named function started from
+// several lines is reported at the first of them. Taking the pc once per
+// group instead cost a group of 100 tasks 1.5% of its time, all in
+// runtime.Callers.
 //
 // extra is the number of frames between the caller of taskSite and the
 // user's call, beyond the one of Go itself: 1 when package errgroup's Go is
@@ -54,17 +58,37 @@ func (g *Group) taskSiteSlow(key uintptr, extra int) *site {
 			return s
 		}
 	}
-	// Frames: runtime.Callers, taskSiteSlow, taskSite, Go (or GoContext,
-	// TryGo), the extra ones, and the Go call we want. Callers counts
-	// inlined frames too.
-	var pc [1]uintptr
-	runtime.Callers(4+extra, pc[:])
-	s := register(&g.tasks, key, pc[0])
+	goLines.RLock()
+	at, ok := goLines.m[key]
+	goLines.RUnlock()
+	if !ok {
+		// Frames: runtime.Callers, taskSiteSlow, taskSite, Go (or
+		// GoContext, TryGo), the extra ones, and the Go call we want.
+		// Callers counts inlined frames too.
+		var pc [1]uintptr
+		runtime.Callers(4+extra, pc[:])
+		goLines.Lock()
+		if at, ok = goLines.m[key]; !ok {
+			at = pc[0]
+			goLines.m[key] = at
+		}
+		goLines.Unlock()
+	}
+	s := register(&g.tasks, key, at)
 	if s == &g.tasks {
 		return nil
 	}
 	return s
 }
+
+// goLines maps the code pointer of a function started by Go to the pc of
+// the first Go call in the program that started it. It holds one entry per
+// such function in the binary, so it is bounded. A map under a lock, not a
+// sync.Map, whose boxed uintptr keys would allocate on every lookup.
+var goLines = struct {
+	sync.RWMutex
+	m map[uintptr]uintptr
+}{m: make(map[uintptr]uintptr)}
 
 // register finds or appends the site for key in the list at head.
 func register(head *site, key, at uintptr) *site {
