@@ -96,6 +96,11 @@ type mapRun[T, R any] struct {
 	in     []T
 	out    []R
 	fn     func(context.Context, T) (R, error)
+	// failed is set by a call that failed, panicked or called Goexit,
+	// before its worker stops: the other workers see it with one load per
+	// element, where ctx.Err() is a call through an interface. ctx.Err()
+	// is still asked when the caller's ctx can end, which only it shows.
+	failed atomic.Bool
 	// next is the next index to claim; at least len(in) once every index is
 	// claimed. Every claim writes it: the padding keeps it off the cache
 	// line of the fields every call reads, which would bounce between cores
@@ -111,6 +116,7 @@ func (r *mapRun[T, R]) work() error {
 		if returned {
 			return
 		}
+		r.failed.Store(true)
 		// fn panicked or called runtime.Goexit; both stop the run. A panic
 		// is recorded as a task's would be (the stack still has fn's
 		// frames). A Goexit, which would leave its element's result a
@@ -129,20 +135,24 @@ func (r *mapRun[T, R]) work() error {
 // claim calls fn for the next unclaimed element until none is left, a call
 // fails, or the calls' context ends.
 func (r *mapRun[T, R]) claim() error {
-	n := int64(len(r.in))
-	for r.ctx.Err() == nil {
+	// Locals, not r's fields, in the loop: after each opaque call the
+	// compiler would load them from r again.
+	ctx, fn, in, out := r.ctx, r.fn, r.in, r.out
+	cancellable := r.parent.Done() != nil
+	for !r.failed.Load() && !(cancellable && ctx.Err() != nil) {
 		i := r.next.Add(1) - 1
-		if i >= n {
+		if i >= int64(len(in)) {
 			return nil
 		}
-		v, err := r.fn(r.ctx, r.in[i])
+		v, err := fn(ctx, in[i])
 		if err != nil {
+			r.failed.Store(true)
 			if perr := r.parent.Err(); perr != nil {
 				return perr // the call failed because ctx ended: say so
 			}
 			return err
 		}
-		r.out[i] = v
+		out[i] = v
 	}
 	return nil
 }
