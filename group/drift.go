@@ -198,8 +198,9 @@ type DriftError struct {
 	Adds []Site
 	// Tasks lists, by the function they run, the tasks started by Go,
 	// GoContext or TryGo that have not returned (or whose Go is still
-	// waiting for a slot), each at the line of the first Go call that
-	// started that function.
+	// waiting for a slot), each at the line of the first Go call in the
+	// program that started that function: for a closure literal, the line
+	// it is written on.
 	Tasks []Site
 	// Err is the context's error.
 	Err error
