@@ -262,9 +262,10 @@ func (g *Group) uncount(s *site) {
 // price of the count itself: prefer Go where the work is a goroutine.
 //
 // Add panics if the count of Adds not yet matched by Done would go below
-// zero; tasks started by Go are counted apart and cannot be retired by Add
-// or Done. Unlike sync.WaitGroup, Add may be called while a Wait is in
-// progress: Wait then waits for that work too.
+// zero, or above 1<<32 - 1, which only a bug reaches; tasks started by Go
+// are counted apart and cannot be retired by Add or Done. Unlike
+// sync.WaitGroup, Add may be called while a Wait is in progress: Wait then
+// waits for that work too.
 func (g *Group) Add(delta int) {
 	if delta < 0 {
 		g.retire(-uint64(delta), delta)
