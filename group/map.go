@@ -57,6 +57,14 @@ func ForEach[T any](ctx context.Context, in []T, limit int, fn func(context.Cont
 // take the next index from a shared counter until none is left or the
 // calls' context ends: for cheap calls a goroutine per element would cost
 // tens of times the call.
+//
+// A worker claims one index at a time, never a batch. A batch would save
+// most of the atomic add that dominates a cheap call, but a call that
+// blocks would hold back the rest of its batch while other workers idle,
+// and a run whose calls turn slow (a cache that stops hitting) would then
+// run batches of slow calls one after another. A stripe of indexes per
+// worker, stolen from when empty, was measured too: no faster, since a
+// cheap run rarely leaves one core and the add costs the same uncontended.
 func mapLimit[T, R any](name string, ctx context.Context, in []T, limit int, fn func(context.Context, T) (R, error)) ([]R, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
