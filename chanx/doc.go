@@ -8,7 +8,7 @@
 //
 // # Which outcome wins
 //
-// Each function checks ctx before it touches the channel: once ctx has
+// Send and Recv check ctx before they touch the channel: once ctx has
 // ended, Send sends nothing and Recv receives nothing, even when the channel
 // is ready. A producer or consumer loop built on them therefore stops at
 // the first call after cancellation, however busy the channel is; a plain

@@ -73,13 +73,10 @@ func (c *Client) attempt(ctx context.Context, req *http.Request, n int, f func(*
 	}
 	se := &StatusError{
 		StatusCode: hr.StatusCode,
-		Method:     r.Method,
+		Method:     method(req),
 		URL:        req.URL.Redacted(),
 		// A copy, so the error does not pin a body of up to the cap.
 		Body: append([]byte(nil), body[:min(len(body), statusBodyBytes)]...),
-	}
-	if se.Method == "" {
-		se.Method = http.MethodGet
 	}
 	fail = failure{err: se, msg: se.status(), retryAfter: -1}
 	if d, ok := parseRetryAfter(hr.Header.Get("Retry-After"), time.Now()); ok {

@@ -82,8 +82,9 @@
 // Waits grow exponentially with full jitter ([WithBackoff]). A Retry-After
 // header replaces the computed wait; one longer than the backoff cap (a
 // number too large to represent, or a date centuries away, included) is not
-// waited for: the call returns the *StatusError at once, its RetryAfter set,
-// so the caller can reschedule. A wait that would end after ctx's deadline is
+// waited for: the call returns at once with an error that wraps the
+// *StatusError (use [errors.As]), its RetryAfter set, so the caller can
+// reschedule. A wait that would end after ctx's deadline is
 // not started: the call returns at once with an error that wraps both
 // context.DeadlineExceeded and the last failure.
 //

@@ -31,7 +31,9 @@ type StatusError struct {
 	StatusCode int
 	Method     string // the request's method
 	URL        string // the request's URL, password redacted
-	Body       []byte // the body's first KiB
+	// Body is the body's first KiB; empty when the body was not read: a
+	// HEAD, 1xx, 204 or 304 response, or a Content-Length over MaxBodyBytes.
+	Body []byte
 	// RetryAfter is the wait the Retry-After header asked for, zero if it
 	// was absent, zero, invalid or a date in the past. A value too large
 	// for a Duration is the largest Duration.
@@ -99,11 +101,15 @@ func requestErr(req *http.Request, n, retries int, fail failure, stop error, why
 
 // requestPrefix is "fetch: GET http://x/y: ", the URL's password redacted.
 func requestPrefix(req *http.Request) string {
-	method := req.Method
-	if method == "" {
-		method = http.MethodGet
+	return "fetch: " + method(req) + " " + req.URL.Redacted() + ": "
+}
+
+// method is req's method, where net/http reads "" as GET.
+func method(req *http.Request) string {
+	if req.Method == "" {
+		return http.MethodGet
 	}
-	return "fetch: " + method + " " + req.URL.Redacted() + ": "
+	return req.Method
 }
 
 // causeText is err's text without what the request's error already says: a

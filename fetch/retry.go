@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -69,7 +70,8 @@ func retryAfterTooLong(d, cap time.Duration) string {
 	return "not retrying: Retry-After " + d.String() + " is beyond the " + cap.String() + " cap"
 }
 
-// replayable is net/http's own rule for a request it may send twice.
+// replayable is net/http's rule for a request it may send twice, widened
+// to PUT and DELETE.
 func replayable(req *http.Request) bool {
 	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
 		return false
@@ -154,13 +156,10 @@ func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 		return 0, false
 	}
 	if digits(v) {
-		const maxSecs = int64(longest / time.Second)
-		var secs int64
-		for i := 0; i < len(v); i++ {
-			if secs > (maxSecs-int64(v[i]-'0'))/10 {
-				return longest, true
-			}
-			secs = secs*10 + int64(v[i]-'0')
+		// A run of digits fails to parse only by being out of range.
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > int64(longest/time.Second) {
+			return longest, true
 		}
 		return time.Duration(secs) * time.Second, true
 	}

@@ -42,10 +42,7 @@ func (c *Client) acquire(ctx context.Context, req *http.Request, wait bool) (slo
 		}
 	}
 	if err := c.take(ctx, req, c.slots, wait); err != nil {
-		if s.host != nil {
-			<-s.host.ch
-			c.hostUnref(s.key, s.host)
-		}
+		c.releaseHost(s)
 		return slot{}, err
 	}
 	return s, nil
@@ -81,6 +78,11 @@ func slotErr(req *http.Request, err error) error {
 
 func (c *Client) release(s slot) {
 	<-c.slots
+	c.releaseHost(s)
+}
+
+// releaseHost frees s's per-host slot, if it has one.
+func (c *Client) releaseHost(s slot) {
 	if s.host != nil {
 		<-s.host.ch
 		c.hostUnref(s.key, s.host)
