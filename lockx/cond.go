@@ -24,8 +24,9 @@ import (
 // cond and f see every write made by the critical sections before them,
 // and f sees cond's state: nothing runs between a true cond and f.
 //
-// If ctx ends before f starts, DoWhen returns ctx.Err() without running f,
-// and leaves nothing behind in m. ctx does not interrupt f.
+// If ctx ends before DoWhen wins the lock for the evaluation of cond that
+// returns true, DoWhen returns ctx.Err() without running f, and leaves
+// nothing behind in m. ctx does not interrupt f.
 //
 // A change wakes every waiter to evaluate cond again, as
 // [sync.Cond.Broadcast] would, and they compete for the lock with each

@@ -50,14 +50,3 @@ func (l *rwlock) awaiting() int {
 	}
 	return n
 }
-
-func (q *waitQueue) len() int {
-	n := 0
-	for w := q.head; w != nil; w = w.next {
-		n++
-		if w.next == q.head {
-			break
-		}
-	}
-	return n
-}

@@ -86,10 +86,8 @@ func (g *Guarded[T]) RDoContext(ctx context.Context, f func(v *T)) error {
 	if checkmode.On {
 		defer g.l.check.acquire("Guarded.RDoContext", shared).done()
 	}
-	if !g.l.rtryLock() {
-		if err := g.l.rlockSlow(ctx); err != nil {
-			return err
-		}
+	if err := g.l.rlockContext(ctx); err != nil {
+		return err
 	}
 	defer g.l.runlock()
 	f(&g.v)
@@ -100,8 +98,9 @@ func (g *Guarded[T]) RDoContext(ctx context.Context, f func(v *T)) error {
 // for the guarded value, then calls f with it, the lock still held, as
 // [Mutex.DoWhen] does: cond runs on DoWhen's goroutine, holding the lock,
 // again after every Do, DoContext or DoWhen that ran, and must only read
-// through its pointer. If ctx ends before f starts, DoWhen returns
-// ctx.Err() without calling f and leaves nothing behind. It panics if ctx,
+// through its pointer. If ctx ends before DoWhen wins the lock for the
+// evaluation of cond that returns true, DoWhen returns ctx.Err() without
+// calling f and leaves nothing behind. It panics if ctx,
 // cond or f is nil.
 func (g *Guarded[T]) DoWhen(ctx context.Context, cond func(v *T) bool, f func(v *T)) error {
 	if cond == nil {

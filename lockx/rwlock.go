@@ -108,8 +108,8 @@ func (l *rwlock) unlock() {
 	}
 }
 
-// unlockQuiet releases a writer after a critical section that changed
-// nothing: a DoWhen's cond that was false, or a won wait whose ctx ended.
+// unlockQuiet releases a writer that changed nothing: a won wait whose ctx
+// ended.
 func (l *rwlock) unlockQuiet() {
 	if s := l.state.Add(-writer); s != 0 {
 		l.releaseSlow(s, false)
@@ -125,7 +125,7 @@ func (l *rwlock) lockSlow(ctx context.Context, w *waiter) error {
 	// Under contention the fast path most often fails on a free lock whose
 	// woken writer has not run yet. Take it as the fast path would; nothing
 	// was waited for, so ctx, checked by the caller, need not be again.
-	if s := l.state.Load(); s&(writer|readers|starving) == 0 && l.state.CompareAndSwap(s, s|writer) {
+	if l.tryLock() {
 		return nil
 	}
 	awoke := false // w was woken and holds writerWoken

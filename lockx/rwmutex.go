@@ -95,10 +95,8 @@ func (m *RWMutex) RDoContext(ctx context.Context, f func()) error {
 	if checkmode.On {
 		defer m.l.check.acquire("RWMutex.RDoContext", shared).done()
 	}
-	if !m.l.rtryLock() {
-		if err := m.l.rlockSlow(ctx); err != nil {
-			return err
-		}
+	if err := m.l.rlockContext(ctx); err != nil {
+		return err
 	}
 	defer m.l.runlock()
 	f()
@@ -121,6 +119,13 @@ func (l *rwlock) rlock() {
 	if !l.rtryLock() {
 		l.rlockWait()
 	}
+}
+
+func (l *rwlock) rlockContext(ctx context.Context) error {
+	if !l.rtryLock() {
+		return l.rlockSlow(ctx)
+	}
+	return nil
 }
 
 // rlockWait is rlockSlow for RDo, which waits as long as it takes. It is
@@ -217,13 +222,7 @@ func (l *rwlock) readersLeft() {
 // the lock between the release and admit: at most once per release, so
 // readers are delayed, never starved.
 func (l *rwlock) admit(all bool) (in *waiter) {
-	n := int64(0)
-	for w := l.rq.head; w != nil; w = w.next {
-		n++
-		if w.next == l.rq.head {
-			break
-		}
-	}
+	n := int64(l.rq.len())
 	if n == 0 {
 		return nil
 	}

@@ -57,8 +57,8 @@ func (w *waiter) signal() {
 	}
 }
 
-// signalAll signals a chain of waiters linked through next, as
-// RWMutex.dispatch returns them. Each next is read before its waiter is
+// signalAll signals a chain of waiters linked through next, as admit and
+// wakeConds return them. Each next is read before its waiter is
 // signalled: once signalled, a waiter may queue again and reuse the field.
 func signalAll(w *waiter) {
 	for w != nil {
@@ -104,4 +104,16 @@ func (q *waitQueue) remove(w *waiter) {
 		}
 	}
 	w.prev, w.next = nil, nil
+}
+
+// len counts q's waiters.
+func (q *waitQueue) len() int {
+	n := 0
+	for w := q.head; w != nil; w = w.next {
+		n++
+		if w.next == q.head {
+			break
+		}
+	}
+	return n
 }
