@@ -22,7 +22,7 @@
 //     value and the panicking goroutine's stack. The README's API tour
 //     (section "group") says why.
 //   - Go under SetLimit(0), which would block forever, panics. TryGo
-//     refuses and GoContext waits until its context ends, as in x/sync.
+//     refuses, as in x/sync, and GoContext waits until its context ends.
 //   - Go, TryGo and GoContext panic at the call when f is nil, rather than
 //     crash the process from a new goroutine.
 //   - SetLimit panics while tasks run or a Go waits for a slot, whatever

@@ -88,8 +88,9 @@ func (g *Group) GoContext(ctx context.Context, f func() error) error {
 
 // SetLimit limits the number of tasks running at once to n. A negative n
 // removes the limit; 0 lets no task start: Go panics, TryGo refuses and
-// GoContext waits for its context. SetLimit panics if tasks are running,
-// since they hold slots of the old limit.
+// GoContext waits for its context. SetLimit panics if tasks are running or
+// a Go or GoContext is waiting for a slot, since they hold or wait for
+// slots of the old limit.
 func (g *Group) SetLimit(n int) {
 	core.SetLimit(&g.g, n, "errgroup: Group.SetLimit")
 }

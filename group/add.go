@@ -68,25 +68,30 @@ func (g *Group) retire(n uint64, delta int) {
 		if !g.state.CompareAndSwap(old, nw) {
 			continue
 		}
-		for left := int64(n); left > 0; {
-			// Add counts a site before the state, so the sites hold at
-			// least what this retire took from the state; retry if a
-			// racing retire got there first.
-			for s := &g.adds; s != nil && left > 0; s = s.next.Load() {
-				// Retry a line that changed under us rather than move on:
-				// Dones are counted against the oldest lines first.
-				for c := s.n.Load(); c > 0 && left > 0; c = s.n.Load() {
-					take := min(c, left)
-					if s.n.CompareAndSwap(c, c-take) {
-						left -= take
-					}
-				}
-			}
-		}
+		g.retireSites(int64(n))
 		if nw>>1 == 0 && nw&waitBit != 0 {
 			g.wake(nw)
 		}
 		return
+	}
+}
+
+// retireSites takes n from the Add sites' counts, oldest line first.
+func (g *Group) retireSites(n int64) {
+	for n > 0 {
+		// Add counts a site before the state, so the sites hold at least
+		// what retire took from the state; retry if a racing retire got
+		// there first.
+		for s := &g.adds; s != nil && n > 0; s = s.next.Load() {
+			// Retry a line that changed under us rather than move on:
+			// Dones are counted against the oldest lines first.
+			for c := s.n.Load(); c > 0 && n > 0; c = s.n.Load() {
+				take := min(c, n)
+				if s.n.CompareAndSwap(c, c-take) {
+					n -= take
+				}
+			}
+		}
 	}
 }
 

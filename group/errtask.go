@@ -30,10 +30,7 @@ func (g *Group) goErr(f func() error) bool {
 		return false // SetLimit(0): the wait for a slot would never end
 	}
 	s := g.taskSite(codePtr(f), 1)
-	g.count(s) // before the wait for a slot, as in Go
-	if g.sem != nil {
-		g.sem <- struct{}{}
-	}
+	g.countWait(s)
 	g.startErr(f, s)
 	return true
 }
@@ -58,11 +55,7 @@ func (g *Group) tryGoErr(f func() error) bool {
 }
 
 func (g *Group) waitErr(method string, stop bool) error {
-	g.checkNotOwnTask(method)
-	if stop && g.cancel != nil {
-		g.cancel(nil)
-	}
-	g.waitAll()
+	g.stopWait(method, stop)
 	return g.firstErr()
 }
 

@@ -75,11 +75,7 @@ func WithContext(ctx context.Context) (*Group, context.Context) {
 // WithContext, Stop is Wait. Tasks that ignore the context still run to
 // their end: Stop waits for them.
 func (g *Group) Stop() {
-	g.checkNotOwnTask("group: Group.Stop")
-	if g.cancel != nil {
-		g.cancel(nil)
-	}
-	g.waitAll()
+	g.stopWait("group: Group.Stop", true)
 }
 
 // SetLimit limits the number of tasks started by Go, GoContext and TryGo
@@ -127,13 +123,7 @@ func (g *Group) Go(f func()) {
 		panic("group: Group.Go: nil func")
 	}
 	s := g.taskSite(codePtr(f), 0)
-	// Counted before the wait for a slot: a Wait that begins while Go
-	// waits waits for this task too, and SetLimit refuses to swap the
-	// semaphore Go waits on.
-	g.count(s)
-	if g.sem != nil {
-		g.sem <- struct{}{}
-	}
+	g.countWait(s)
 	g.start(f, s)
 }
 
@@ -189,6 +179,17 @@ func (g *Group) acquire(ctx context.Context, s *site) error {
 	return nil
 }
 
+// countWait counts a task at s, then waits as long as it takes for a slot,
+// as Go does. Counted before the wait: a Wait that begins while Go waits
+// waits for this task too, and SetLimit refuses to swap the semaphore Go
+// waits on.
+func (g *Group) countWait(s *site) {
+	g.count(s)
+	if g.sem != nil {
+		g.sem <- struct{}{}
+	}
+}
+
 // tryAcquire takes a slot, if there is a limit, only if one is free now.
 // It need not count the task first, as acquire does: it never waits.
 func (g *Group) tryAcquire() bool {
@@ -203,8 +204,9 @@ func (g *Group) tryAcquire() bool {
 }
 
 // start runs f as a task already counted at s. The goroutine's closure is
-// the one allocation of a task: it captures three words, as
-// x/sync/errgroup's does.
+// the one allocation of a task: it captures three words (g, f, s), one more
+// than x/sync/errgroup's; the head site's, below, captures two, as x/sync's
+// does.
 func (g *Group) start(f func(), s *site) {
 	if s == nil {
 		// The head site, the common case: a closure of two words, as
@@ -282,7 +284,16 @@ func (g *Group) wake(s uint64) {
 // itself pending. In checked mode (see the package doc) Wait panics then
 // instead.
 func (g *Group) Wait() {
-	g.checkNotOwnTask("group: Group.Wait")
+	g.stopWait("group: Group.Wait", false)
+}
+
+// stopWait is Wait, and Stop when stop is set, for the method named, which
+// panics if called from one of the group's own tasks in checked mode.
+func (g *Group) stopWait(method string, stop bool) {
+	g.checkNotOwnTask(method)
+	if stop && g.cancel != nil {
+		g.cancel(nil)
+	}
 	g.waitAll()
 }
 
