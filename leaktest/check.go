@@ -1,12 +1,12 @@
 package leaktest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
-	"github.com/leakproof/leakproof/internal/checkmode"
 	"github.com/leakproof/leakproof/internal/leakprofile"
 )
 
@@ -49,8 +49,9 @@ import (
 func Check(t testing.TB, opts ...goleak.Option) {
 	t.Helper()
 	ignore := goleak.IgnoreCurrent()
-	c := check{self: checkmode.GoID(), before: map[uint64]bool{}}
-	for _, g := range leakprofile.Stacks() {
+	all := leakprofile.Stacks() // the calling goroutine's stack comes first
+	c := check{self: all[0].ID, before: map[uint64]bool{}}
+	for _, g := range all {
 		c.before[g.ID] = true
 	}
 	t.Cleanup(func() {
@@ -104,22 +105,12 @@ func (c check) run(ignore goleak.Option, opts []goleak.Option) string {
 	if len(mine) == 0 {
 		return ""
 	}
-	var ids map[uint64]bool
 	var err error
-	for _, g := range mine {
-		if !g.Leaked {
-			err = goleakFind(opts, ignore)
-			ids = goleakIDs(err)
-			break
-		}
+	if slices.ContainsFunc(mine, func(g leakprofile.Goroutine) bool { return !g.Leaked }) {
+		err = goleakFind(opts, ignore) // only goleak can say which of these opts leave in
 	}
-	l := leaks{untraced: untraced}
-	for _, g := range mine {
-		l.add(g, ids)
-	}
-	if err != nil && len(ids) == 0 {
-		l.raw = err.Error()
-	}
+	l := newLeaks(mine, err)
+	l.untraced = untraced
 	return l.report("started by this test outlived it")
 }
 

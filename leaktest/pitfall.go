@@ -102,13 +102,10 @@ func waiting(fs []frame) []frame {
 const module = "github.com/leakproof/leakproof/"
 
 // leakproofPackage returns the name of the first leakproof library package
-// on the stack ("lockx"), or "". leaktest and the test packages of the
-// library are not library code.
+// among fs, the frames [waiting] returns ("lockx"), or "". leaktest and the
+// test packages of the library are not library code.
 func leakproofPackage(fs []frame) string {
 	for _, f := range fs {
-		if f.created {
-			break
-		}
 		if name, ok := strings.CutPrefix(f.pkg(), module); ok && !strings.Contains(name, "/") &&
 			!strings.HasSuffix(name, "_test") && name != "leaktest" {
 			return name
@@ -117,12 +114,12 @@ func leakproofPackage(fs []frame) string {
 	return ""
 }
 
-// has reports whether a frame of the stack runs a function whose name
-// starts with one of prefixes.
+// has reports whether one of fs, the frames [waiting] returns, runs a
+// function whose name starts with one of prefixes.
 func has(fs []frame, prefixes ...string) bool {
 	for _, f := range fs {
 		for _, p := range prefixes {
-			if !f.created && strings.HasPrefix(f.fn, p) {
+			if strings.HasPrefix(f.fn, p) {
 				return true
 			}
 		}

@@ -20,11 +20,21 @@ type leaks struct {
 	untraced map[uint64]bool         // Check's goroutines that cannot be traced to its test
 }
 
-// add keeps g if the runtime proved it leaked or goleak found it alive.
-func (l *leaks) add(g leakprofile.Goroutine, goleakFound map[uint64]bool) {
-	if g.Leaked || goleakFound[g.ID] {
-		l.found = append(l.found, g)
+// newLeaks keeps those of gs that the runtime proved leaked or that
+// goleak's err names alive; err's text stands in for them when it names
+// none that can be read.
+func newLeaks(gs []leakprofile.Goroutine, err error) leaks {
+	ids := goleakIDs(err)
+	var l leaks
+	for _, g := range gs {
+		if g.Leaked || ids[g.ID] {
+			l.found = append(l.found, g)
+		}
 	}
+	if err != nil && len(ids) == 0 {
+		l.raw = err.Error()
+	}
+	return l
 }
 
 // report returns the text that fails the check, "" if it found nothing.

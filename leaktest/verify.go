@@ -61,13 +61,6 @@ func verifyAll(opts []goleak.Option) string {
 		}
 		all = leakprofile.Stacks()
 	}
-	var l leaks
-	ids := goleakIDs(err)
-	for _, g := range all {
-		l.add(g, ids)
-	}
-	if err != nil && len(ids) == 0 {
-		l.raw = err.Error()
-	}
+	l := newLeaks(all, err)
 	return l.report("outlived the tests")
 }

@@ -25,9 +25,8 @@ func Available() bool { return pprof.Lookup("goroutineleak") != nil }
 //
 // Writing the profile is what runs the detection: a garbage collection that
 // marks as leaked each goroutine blocked on a channel or sync primitive that
-// no runnable goroutine can reach. Detect writes it twice, as
-// leaktest.VerifyTestMain always has: some leaks are found only by a second
-// collection (on Go 1.26, a goroutine blocked on a sync.Mutex that the first
+// no runnable goroutine can reach. Detect writes it twice: some leaks are
+// found only by a second collection (on Go 1.26, a goroutine blocked on a sync.Mutex that the first
 // missed). At debug level 2 the profile is the stack of every goroutine, as
 // runtime.Stack prints it, with "(leaked)" after the wait state of the
 // leaked ones; unlike the debug=1 text it carries goroutine ids, wait states
