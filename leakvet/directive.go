@@ -44,19 +44,16 @@ type declDirective struct {
 
 func (d directive) covers(category string) bool { return slices.Contains(d.categories, category) }
 
-// ignored reports whether a directive for category covers pos.
-func (c *checker) ignored(category string, pos token.Pos) ignoreResult {
-	f := c.file(pos)
-	if f == nil {
-		return ignoreNo
-	}
+// ignored reports whether a directive for category covers pos, in the file
+// f.
+func (c *checker) ignored(f *ast.File, category string, pos token.Pos) ignoreResult {
 	if c.ignores == nil {
 		c.ignores = make(map[*token.File]*ignoreSet)
 	}
 	tf := c.pass.Fset.File(pos)
 	set, ok := c.ignores[tf]
 	if !ok {
-		set = c.parseIgnores(f, tf)
+		set = c.parseIgnores(f)
 		c.ignores[tf] = set
 	}
 	if set == nil {
@@ -94,9 +91,9 @@ func (c *checker) ignored(category string, pos token.Pos) ignoreResult {
 }
 
 // parseIgnores collects f's directives, or returns nil if it has none.
-func (c *checker) parseIgnores(f *ast.File, tf *token.File) *ignoreSet {
+func (c *checker) parseIgnores(f *ast.File) *ignoreSet {
 	var set *ignoreSet
-	content, _ := c.pass.ReadFile(tf.Name())
+	tf, content := c.content(f.Pos())
 	for _, group := range f.Comments {
 		for _, com := range group.List {
 			d, ok := parseDirective(com.Text)

@@ -76,10 +76,10 @@
 // siblings, http.DefaultClient, or an http.Client made without Timeout.
 // On a server that never answers, the goroutines pile up forever. A request
 // made with http.NewRequestWithContext and a context other than
-// context.Background counts as bounded, since its context may carry a
-// deadline. The fix is a fetch.Client, closed when the function returns, and
-// TryGo, whose done callback is the goroutine's body and which refuses a
-// request when every slot is busy.
+// context.Background or context.TODO counts as bounded, since its context
+// may carry a deadline. The fix is a fetch.Client, closed when the function
+// returns, and TryGo, whose done callback is the goroutine's body and which
+// refuses a request when every slot is busy.
 //
 // # errgroup
 //

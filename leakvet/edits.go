@@ -17,9 +17,9 @@ import (
 
 // importName returns the name by which the file holding pos refers to the
 // package path, with the edits that add the import if it is missing. ok is
-// false when the name is taken at any of the positions where the fix uses
-// it, so the fix cannot be made without renaming.
-func (c *checker) importName(pos token.Pos, path string, uses ...token.Pos) (name string, edits []analysis.TextEdit, ok bool) {
+// false when the name is taken at pos, where the fix uses it, so the fix
+// cannot be made without renaming.
+func (c *checker) importName(pos token.Pos, path string) (name string, edits []analysis.TextEdit, ok bool) {
 	f := c.file(pos)
 	if f == nil {
 		return "", nil, false
@@ -45,10 +45,8 @@ func (c *checker) importName(pos token.Pos, path string, uses ...token.Pos) (nam
 	if c.pass.Pkg.Scope().Lookup(name) != nil {
 		return "", nil, false
 	}
-	for _, at := range append(uses, pos) {
-		if _, obj := c.pass.Pkg.Scope().Innermost(at).LookupParent(name, at); obj != nil {
-			return "", nil, false
-		}
+	if _, obj := c.pass.Pkg.Scope().Innermost(pos).LookupParent(name, pos); obj != nil {
+		return "", nil, false
 	}
 	return name, []analysis.TextEdit{c.addImport(f, path)}, true
 }
@@ -161,8 +159,7 @@ func (c *checker) lineEnd(pos token.Pos) token.Pos {
 }
 
 // freshName returns the first of names not declared in any scope visible
-// at the positions given, or at the positions of the identifiers within
-// the nodes given.
+// at the positions given.
 func (c *checker) freshName(at []token.Pos, names ...string) (string, bool) {
 	scope := c.pass.Pkg.Scope()
 next:

@@ -73,11 +73,11 @@ func (c *checker) isUnbufferedMake(call *ast.CallExpr) bool {
 
 // fanout is what checkFanoutChan learns about one channel.
 type fanout struct {
-	name    string              // the channel's
-	loop    ast.Stmt            // the loop starting the senders
-	senders map[*ast.GoStmt]int // plain sends in each sender's literal
-	looped  bool                // a sender sends inside a loop of its own
-	guarded bool                // some send is a select case
+	name    string               // the channel's
+	loop    ast.Stmt             // the loop starting the senders
+	senders map[*ast.GoStmt]bool // the go statements whose literals send
+	looped  bool                 // a sender sends inside a loop of its own
+	guarded bool                 // some send is a select case
 	sends   []*ast.SendStmt
 	recvs   []recv
 	okVars  []types.Object
@@ -94,7 +94,7 @@ type recv struct {
 
 func checkFanoutChan(c *checker, mkCur, fnCur inspector.Cursor, ch types.Object) {
 	mk := mkCur.Node().(*ast.CallExpr)
-	f := fanout{name: ch.Name(), senders: make(map[*ast.GoStmt]int)}
+	f := fanout{name: ch.Name(), senders: make(map[*ast.GoStmt]bool)}
 	escapes := false
 	info := c.pass.TypesInfo
 	ast.PreorderStack(fnBody(fnCur.Node()), nil, func(n ast.Node, stack []ast.Node) bool {
@@ -128,7 +128,7 @@ func checkFanoutChan(c *checker, mkCur, fnCur inspector.Cursor, ch types.Object)
 				break
 			}
 			f.loop = loop
-			f.senders[g]++
+			f.senders[g] = true
 			f.sends = append(f.sends, p)
 			f.looped = f.looped || slices.ContainsFunc(stack[slices.Index(stack, ast.Node(g)):], isLoop)
 		case *ast.UnaryExpr:
@@ -172,11 +172,10 @@ func checkFanoutChan(c *checker, mkCur, fnCur inspector.Cursor, ch types.Object)
 	var loops []ast.Stmt
 	for _, r := range f.recvs {
 		var m ast.Stmt
-		for _, l := range r.loops {
-			if l == f.loop || !(l.Pos() <= f.loop.Pos() && f.loop.End() <= l.End()) {
+		if len(r.loops) > 0 {
+			if l := r.loops[0]; l == f.loop || !(l.Pos() <= f.loop.Pos() && f.loop.End() <= l.End()) {
 				m = l
 			}
-			break
 		}
 		if m == nil {
 			single = append(single, r.node)

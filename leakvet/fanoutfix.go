@@ -70,7 +70,7 @@ func (c *checker) firstFix(mkCur inspector.Cursor, f *fanout) []analysis.Suggest
 	if !ok || !c.visibleAt(ctx, recvStmt.Pos()) || !c.visibleAt(loop.X, recvStmt.Pos()) || !c.firstCompatible(loop.X, mkCur.Node()) {
 		return nil
 	}
-	name, edits, ok := c.importName(recvStmt.Pos(), leakproof+"/group", recvStmt.Pos())
+	name, edits, ok := c.importName(recvStmt.Pos(), leakproof+"/group")
 	if !ok {
 		return nil
 	}
@@ -105,13 +105,8 @@ func (c *checker) firstCompatible(fns ast.Expr, mk ast.Node) bool {
 // goroutine sends once and the length can be written where the channel is
 // made. It returns nil otherwise.
 func (c *checker) bufferFix(mkCur, fnCur inspector.Cursor, f *fanout) []analysis.SuggestedFix {
-	if len(f.senders) != 1 || f.looped || f.guarded {
+	if len(f.senders) != 1 || len(f.sends) != 1 || f.looped || f.guarded {
 		return nil
-	}
-	for _, n := range f.senders {
-		if n != 1 {
-			return nil
-		}
 	}
 	mk := mkCur.Node().(*ast.CallExpr)
 	// The loop must run once per make: the loop around it, if any, must

@@ -54,7 +54,7 @@ func (c *checker) fetchFix(goCur inspector.Cursor, call *ast.CallExpr) []analysi
 	}
 
 	at := []token.Pos{g.Pos()}
-	fetchName, imp, ok := c.importName(g.Pos(), leakproof+"/fetch", g.Pos())
+	fetchName, imp, ok := c.importName(g.Pos(), leakproof+"/fetch")
 	if !ok {
 		return nil
 	}
@@ -92,7 +92,7 @@ func (c *checker) fetchFix(goCur inspector.Cursor, call *ast.CallExpr) []analysi
 
 	ctx := c.contextAt(g.Pos())
 	if ctx == "" {
-		name, imp, ok := c.importName(g.Pos(), "context", g.Pos())
+		name, imp, ok := c.importName(g.Pos(), "context")
 		if !ok {
 			return nil
 		}

@@ -118,9 +118,15 @@ func (c *checker) unboundedHTTP(call *ast.CallExpr, defaultBounded bool) string 
 	return fmt.Sprintf("the http.Client made on line %d", c.line(decl.Pos()))
 }
 
+// isDefaultClient reports whether e is http.DefaultClient itself.
 func (c *checker) isDefaultClient(e ast.Expr) bool {
 	r := c.refOf(e)
-	return len(r) == 1 && r[0].Pkg() != nil && r[0].Pkg().Path() == "net/http" && r[0].Name() == "DefaultClient"
+	return len(r) == 1 && isDefaultClientVar(r[0])
+}
+
+// isDefaultClientVar reports whether obj is the variable http.DefaultClient.
+func isDefaultClientVar(obj types.Object) bool {
+	return obj.Pkg() != nil && obj.Pkg().Path() == "net/http" && obj.Name() == "DefaultClient"
 }
 
 // clientDecl returns the declaration of the local client variable v if it
@@ -253,8 +259,7 @@ func (c *checker) unboundedRequest(req ast.Expr) bool {
 func (c *checker) defaultClientConfigured() bool {
 	for cur := range c.inspect.Root().Preorder((*ast.AssignStmt)(nil)) {
 		for _, lhs := range cur.Node().(*ast.AssignStmt).Lhs {
-			if r := c.refOf(lhs); len(r) > 0 && c.isDefaultClient(lhs) ||
-				len(r) > 1 && r[0].Pkg() != nil && r[0].Pkg().Path() == "net/http" && r[0].Name() == "DefaultClient" {
+			if r := c.refOf(lhs); len(r) > 0 && isDefaultClientVar(r[0]) {
 				return true
 			}
 		}

@@ -30,9 +30,11 @@ counts that cannot match), httptimeout (a goroutine per loop iteration
 making an HTTP call with no timeout) and errgroup (an import of
 golang.org/x/sync/errgroup, whose task panics crash the program).
 
-A comment //leakvet:ignore <category> <reason> on the reported line or the
-line above it, or in the doc comment of the enclosing function declaration,
-suppresses a report.`,
+A comment //leakvet:ignore <category> <reason> suppresses reports of that
+category (or of several, comma-separated) on its own line when it trails
+code, on the next line when it stands alone, and in the whole function when
+it is in the function's doc comment. A directive without a reason
+suppresses nothing, and the report says so.`,
 	URL:      docURL,
 	Requires: []*analysis.Analyzer{inspect.Analyzer, ctrlflow.Analyzer},
 	Run:      run,
@@ -98,12 +100,13 @@ type checker struct {
 // report reports d under category unless a leakvet:ignore directive for that
 // category covers its position.
 func (c *checker) report(category string, d analysis.Diagnostic) {
-	if f := c.file(d.Pos); f == nil || ast.IsGenerated(f) {
+	f := c.file(d.Pos)
+	if f == nil || ast.IsGenerated(f) {
 		return // not the author's to fix
 	}
 	d.Category = category
 	d.URL = docURL + "#hdr-" + category
-	switch c.ignored(category, d.Pos) {
+	switch c.ignored(f, category, d.Pos) {
 	case ignoreYes:
 		return
 	case ignoreNoReason:
@@ -127,9 +130,8 @@ func (c *checker) line(pos token.Pos) int { return c.pass.Fset.Position(pos).Lin
 
 // src returns the source text of n.
 func (c *checker) src(n ast.Node) string {
-	tf := c.pass.Fset.File(n.Pos())
-	content, err := c.pass.ReadFile(tf.Name())
-	if err != nil {
+	tf, content := c.content(n.Pos())
+	if content == nil {
 		return types.ExprString(n.(ast.Expr))
 	}
 	return string(content[tf.Offset(n.Pos()):tf.Offset(n.End())])

@@ -189,19 +189,12 @@ func (c *checker) branchLeaves(b *ast.BranchStmt, body *ast.BlockStmt, stack []a
 
 // labelsLoopOf reports whether label labels the loop whose body is body.
 func (c *checker) labelsLoopOf(label *types.Label, body *ast.BlockStmt) bool {
-	for _, f := range c.pass.Files {
-		if f.FileStart <= label.Pos() && label.Pos() < f.FileEnd {
-			found := false
-			ast.Inspect(f, func(n ast.Node) bool {
-				if l, ok := n.(*ast.LabeledStmt); ok && l.Label.Pos() == label.Pos() {
-					found = loopBody(l.Stmt) == body
-				}
-				return !found && n != nil && n.Pos() <= label.Pos() && label.Pos() < n.End()
-			})
-			return found
-		}
+	cur, ok := c.declIdent(label)
+	if !ok {
+		return false
 	}
-	return false
+	ls, ok := cur.Parent().Node().(*ast.LabeledStmt)
+	return ok && loopBody(ls.Stmt) == body
 }
 
 // startedByGo reports whether the function at cur is the literal of a go

@@ -110,7 +110,7 @@ func checkLock(c *checker, cur inspector.Cursor, r ref, p pairing) {
 		Related: []analysis.RelatedInformation{{Pos: ret.Pos(), Message: "returns holding " + mu}},
 	}
 	if _, inLoop := innermostLoop(cur); !inLoop && uses.takes == 1 {
-		d.SuggestedFixes = c.deferUnlockFix(lock, "defer "+mu+"."+release+"()", uses)
+		d.SuggestedFixes = c.deferUnlockFix(fnCur.Node(), lock, "defer "+mu+"."+release+"()", uses)
 	}
 	c.report(catUnlock, d)
 }
@@ -136,7 +136,7 @@ func (c *checker) lockUses(fn ast.Node, r ref, p pairing) lockUses {
 		if lit, ok := n.(*ast.FuncLit); ok && n != fn {
 			// A closure that locks and unlocks the mutex itself is its
 			// own business; one that only unlocks hides a release.
-			if c.takesIn(lit, r, p) {
+			if c.callsOn(lit, r, p.typ, p.take...) {
 				return false
 			}
 			if c.releasesIn(lit, r, p) {
@@ -173,10 +173,12 @@ func (c *checker) lockUses(fn ast.Node, r ref, p pairing) lockUses {
 	return u
 }
 
-func (c *checker) takesIn(n ast.Node, r ref, p pairing) bool {
+// callsOn reports whether n calls a method of sync type typ named one of
+// names on r, anywhere, function literals included.
+func (c *checker) callsOn(n ast.Node, r ref, typ string, names ...string) bool {
 	found := false
 	ast.Inspect(n, func(n ast.Node) bool {
-		found = found || c.syncCall(n, p.typ, p.take...).equal(r)
+		found = found || c.syncCall(n, typ, names...).equal(r)
 		return !found
 	})
 	return found
@@ -223,11 +225,12 @@ func (c *checker) cfgOf(fn ast.Node) *cfg.CFG {
 	return nil
 }
 
-// deferUnlockFix moves the release to a defer right after take, deleting
-// the statements it replaces, when each of them is followed by nothing but
-// a return that is safe to evaluate with the lock held. It returns nil
-// when it is not.
-func (c *checker) deferUnlockFix(take ast.Stmt, deferText string, u lockUses) []analysis.SuggestedFix {
+// deferUnlockFix moves the release to a defer right after take, in the
+// function fn, deleting the statements it replaces, when each of them is
+// followed by nothing but a return that is safe to evaluate with the lock
+// held, or ends fn. It returns nil when it is not.
+func (c *checker) deferUnlockFix(fn ast.Node, take ast.Stmt, deferText string, u lockUses) []analysis.SuggestedFix {
+	body := fnBody(fn).List
 	var edits []analysis.TextEdit
 	for _, s := range u.direct {
 		i := slices.Index(s.list, s.stmt)
@@ -239,8 +242,8 @@ func (c *checker) deferUnlockFix(take ast.Stmt, deferText string, u lockUses) []
 			if !ok || !c.safeUnderLock(ret) {
 				return nil
 			}
-		} else if !c.endsFunc(s) {
-			return nil
+		} else if len(body) == 0 || s.stmt != body[len(body)-1] {
+			return nil // the last of a nested block: more may follow
 		}
 		edits = append(edits, c.deleteStmt(s.stmt))
 	}
@@ -249,26 +252,6 @@ func (c *checker) deferUnlockFix(take ast.Stmt, deferText string, u lockUses) []
 	}
 	edits = append(edits, insert(c.lineEnd(take.End()), "\n"+c.indent(take.Pos())+deferText))
 	return fix(deferText+" right after the lock, in place of the unlocks", edits...)
-}
-
-// endsFunc reports whether s is the last statement of a function body.
-func (c *checker) endsFunc(s *siteStmt) bool {
-	f := c.file(s.stmt.Pos())
-	found := false
-	ast.Inspect(f, func(n ast.Node) bool {
-		var body *ast.BlockStmt
-		switch n := n.(type) {
-		case *ast.FuncDecl:
-			body = n.Body
-		case *ast.FuncLit:
-			body = n.Body
-		}
-		if body != nil && len(body.List) > 0 && body.List[len(body.List)-1] == s.stmt {
-			found = true
-		}
-		return !found && n != nil && n.Pos() <= s.stmt.Pos() && s.stmt.Pos() < n.End()
-	})
-	return found
 }
 
 // safeUnderLock reports whether ret's results can be evaluated with the

@@ -49,8 +49,14 @@ func checkWGDrift(c *checker) {
 		if !ok || n <= 0 {
 			continue
 		}
-		if !checkAddCount(c, cur, r, n) {
-			checkAddSkip(c, cur, r, n)
+		fnCur, ok := enclosingFunc(cur)
+		list := stmtList(cur.Parent().Node())
+		i := slices.Index(list, ast.Stmt(stmt))
+		if !ok || i < 0 {
+			continue
+		}
+		if !checkAddCount(c, fnCur.Node(), list, i, r, n) {
+			checkAddSkip(c, fnCur.Node(), list, i, r, n)
 		}
 	}
 	for cur := range c.inspect.Root().Preorder(funcTypes...) {
@@ -65,14 +71,12 @@ type counted struct {
 	done ast.Stmt // the Done call or its defer
 }
 
-// checkAddCount reports the count shape and says whether the Add could be
-// counted at all (so that the skip shape need not look at it).
-func checkAddCount(c *checker, cur inspector.Cursor, r ref, n int64) bool {
-	add := cur.Node().(*ast.ExprStmt)
-	fnCur, ok := enclosingFunc(cur)
-	list := stmtList(cur.Parent().Node())
-	i := slices.Index(list, ast.Stmt(add))
-	if !ok || len(r) != 1 || i < 0 || !declaredIn(r.root(), fnBody(fnCur.Node())) {
+// checkAddCount reports the count shape for the Add statement list[i] in
+// the function fn, and says whether the Add could be counted at all (so
+// that the skip shape need not look at it).
+func checkAddCount(c *checker, fn ast.Node, list []ast.Stmt, i int, r ref, n int64) bool {
+	add := list[i].(*ast.ExprStmt)
+	if len(r) != 1 || !declaredIn(r.root(), fnBody(fn)) {
 		return false
 	}
 	wg := r.root()
@@ -127,7 +131,7 @@ func checkAddCount(c *checker, cur inspector.Cursor, r ref, n int64) bool {
 		}
 	}
 	// Every use of the WaitGroup in the function must be one seen above.
-	if c.countUses(fnCur.Node(), wg) != 1+len(gos)+waits {
+	if c.countUses(fn, wg) != 1+len(gos)+waits {
 		return false
 	}
 	if total == n || total < n && waits == 0 {
@@ -193,16 +197,10 @@ func (c *checker) countGo(g *ast.GoStmt, r ref) (_ *counted, w int, ok bool) {
 	return nil, 0, false
 }
 
-// checkAddSkip reports the skip shape: a branch between an Add and the go
-// statement whose Done answers it.
-func checkAddSkip(c *checker, cur inspector.Cursor, r ref, n int64) {
-	add := cur.Node().(*ast.ExprStmt)
-	fnCur, ok := enclosingFunc(cur)
-	list := stmtList(cur.Parent().Node())
-	i := slices.Index(list, ast.Stmt(add))
-	if !ok || i < 0 {
-		return
-	}
+// checkAddSkip reports the skip shape: a branch between the Add statement
+// list[i] in the function fn and the go statement whose Done answers it.
+func checkAddSkip(c *checker, fn ast.Node, list []ast.Stmt, i int, r ref, n int64) {
+	add := list[i].(*ast.ExprStmt)
 	j := -1
 	for k := i + 1; k < len(list); k++ {
 		if g, ok := list[k].(*ast.GoStmt); ok && c.doneIn(g, r) {
@@ -216,9 +214,9 @@ func checkAddSkip(c *checker, cur inspector.Cursor, r ref, n int64) {
 	if j < 0 {
 		return
 	}
-	local := len(r) == 1 && declaredIn(r.root(), fnBody(fnCur.Node()))
-	waitsHere := c.waitsIn(fnCur.Node(), r, false)
-	deferredWait := c.waitsIn(fnCur.Node(), r, true)
+	local := len(r) == 1 && declaredIn(r.root(), fnBody(fn))
+	waitsHere := c.waitsIn(fn, r, false)
+	deferredWait := c.waitsIn(fn, r, true)
 	for _, s := range list[i+1 : j] {
 		b := c.branchOut(s, r)
 		if b == nil {
@@ -296,6 +294,8 @@ func checkEarlyDone(c *checker, cur inspector.Cursor) {
 		}
 		g := c.cfgOf(fn)
 		ret := unreleasedReturn(g, nil, c.classifier(r, donePairing), c.constCond)
+		// The Done must come after the return: this also skips the
+		// synthetic return cfg adds at the body's closing brace.
 		if ret == nil || !slices.ContainsFunc(sites[k], func(s *siteStmt) bool { return s.stmt.Pos() > ret.Pos() }) {
 			continue
 		}
@@ -307,9 +307,6 @@ func checkEarlyDone(c *checker, cur inspector.Cursor) {
 			Message: fmt.Sprintf("this return skips %s.Done() on line %d: the WaitGroup's count never comes down, and %s.Wait() blocks forever; defer %s.Done() at the top of the function",
 				name, c.line(done.Pos()), name, name),
 		}
-		if !ret.Pos().IsValid() || c.pass.Fset.File(ret.Pos()) != c.pass.Fset.File(ret.End()) {
-			continue // the synthetic return at the end of the body
-		}
 		d.SuggestedFixes = c.deferDoneFix(body, "defer "+name+".Done()", sites[k])
 		c.report(catWGDrift, d)
 	}
@@ -318,30 +315,21 @@ func checkEarlyDone(c *checker, cur inspector.Cursor) {
 // doneIn reports whether the function literal g starts calls Done on r.
 func (c *checker) doneIn(g *ast.GoStmt, r ref) bool {
 	lit, ok := g.Call.Fun.(*ast.FuncLit)
-	if !ok {
-		return false
-	}
-	found := false
-	ast.Inspect(lit.Body, func(n ast.Node) bool {
-		found = found || c.syncCall(n, "WaitGroup", "Done").equal(r)
-		return !found
-	})
-	return found
+	return ok && c.callsOn(lit.Body, r, "WaitGroup", "Done")
 }
 
 // waitsIn reports whether fn calls Wait on r, anywhere, or only in a
 // deferred call when deferred is set.
 func (c *checker) waitsIn(fn ast.Node, r ref, deferred bool) bool {
+	if !deferred {
+		return c.callsOn(fn, r, "WaitGroup", "Wait")
+	}
 	found := false
 	ast.Inspect(fn, func(n ast.Node) bool {
-		if d, ok := n.(*ast.DeferStmt); ok && deferred {
-			ast.Inspect(d, func(n ast.Node) bool {
-				found = found || c.syncCall(n, "WaitGroup", "Wait").equal(r)
-				return !found
-			})
+		if d, ok := n.(*ast.DeferStmt); ok {
+			found = found || c.callsOn(d, r, "WaitGroup", "Wait")
 			return false
 		}
-		found = found || !deferred && c.syncCall(n, "WaitGroup", "Wait").equal(r)
 		return !found
 	})
 	return found

@@ -23,8 +23,8 @@ func (c *checker) deferDoneFix(body *ast.BlockStmt, deferText string, sites []*s
 			if _, ok := s.list[i+1].(*ast.ReturnStmt); !ok {
 				return nil
 			}
-		} else if !c.endsFunc(s) {
-			return nil
+		} else if len(body.List) == 0 || s.stmt != body.List[len(body.List)-1] {
+			return nil // the last of a nested block: more may follow
 		}
 		edits = append(edits, c.deleteStmt(s.stmt))
 	}

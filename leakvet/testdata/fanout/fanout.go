@@ -282,3 +282,42 @@ func waitLogging(ctx context.Context, name string, tick <-chan struct{}) string 
 		}
 	}
 }
+
+// collectLabelled skips the nil results with a labelled continue of its own
+// receive loop, which goes on receiving: every sender is received.
+func collectLabelled(paths []string) []error {
+	errc := make(chan error)
+	for _, p := range paths {
+		go func() { errc <- check(p) }()
+	}
+	var errs []error
+recv:
+	for range paths {
+		err := <-errc
+		if err == nil {
+			continue recv
+		}
+		errs = append(errs, err)
+	}
+	return errs
+}
+
+// firstErrors moves on to the next batch at a batch's first error, with a
+// continue of the outer loop: the batch's other senders block forever.
+func firstErrors(batches [][]string) []error {
+	var errs []error
+batch:
+	for _, paths := range batches {
+		errc := make(chan error) // want `the receive loop can leave early \(the continue on line \d+\)`
+		for _, p := range paths {
+			go func() { errc <- check(p) }()
+		}
+		for range paths {
+			if err := <-errc; err != nil {
+				errs = append(errs, err)
+				continue batch
+			}
+		}
+	}
+	return errs
+}

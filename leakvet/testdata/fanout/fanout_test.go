@@ -36,6 +36,10 @@ func TestFirstTwo(t *testing.T) {
 	harness.Run(t, func() { firstTwo() })
 }
 
+func TestFirstErrors(t *testing.T) {
+	harness.Run(t, func() { firstErrors([][]string{{"", "", ""}, {"c"}}) })
+}
+
 func TestResolveCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
